@@ -5,13 +5,19 @@ from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
 from storage.models.registry import RegistryEntity
+from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
 
 __all__ = [
     "AuditEntry",
     "DialogState",
     "InboxUpdate",
+    "LinkCode",
+    "Officer",
+    "OfficerLink",
     "OutboxMessage",
     "RegistryEntity",
+    "Unit",
+    "UnitChat",
     "User",
     "utcnow",
 ]
