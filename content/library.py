@@ -140,12 +140,16 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
     if not folder.is_dir():
         raise LibraryError([LibraryProblem(str(folder), _WHOLE_FILE, "the folder does not exist")])
 
-    for file in sorted(folder.glob("*.yaml")):
-        name = file.name
-        data = _read_yaml(file, problems)
-        if data is None:
-            continue
+    parsed = [
+        (file, data)
+        for file in sorted(folder.glob("*.yaml"))
+        if (data := _read_yaml(file, problems)) is not None
+    ]
+    # A file named after its id owns that id; any other file claiming it is the duplicate.
+    parsed.sort(key=lambda item: item[1].get("id") != item[0].stem)
 
+    for file, data in parsed:
+        name = file.name
         raw_id = data.get("id")
         duplicate = False
         if isinstance(raw_id, str):
@@ -191,7 +195,8 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
             )
 
     if problems:
-        raise LibraryError(problems)
+        # Grouped by file, in the order found within a file, so an officer can fix one at a time.
+        raise LibraryError(sorted(problems, key=lambda problem: problem.file))
     return Library(cards)
 
 
