@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import check, library, menu
+from handlers import check, library, menu, subscribe
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -28,13 +28,20 @@ ACTIONS: dict[str, Action] = {
     "card": library.show_card,
     "guide": library.show_card,
     "help": menu.show_help,
+    "alerts": subscribe.show,
+    "unsub": subscribe.unsubscribe,
+    "sub": subscribe.action,
+    # Platform events the adapters turn into payloads (Zalo follow/unfollow, Telegram block).
+    "follow": subscribe.on_follow,
+    "unfollow": subscribe.on_gone,
+    "blocked": subscribe.on_gone,
 }
 
 # Features that a flow module may provide; without one the user is told it is coming.
 FEATURE_ACTIONS = ("report", "alerts", "status", "unsub")
 
 # Step prefixes ("check.await" → "check") to the flow that handles input at that step.
-STEPS: dict[str, StepHandler] = {"check": check.on_step}
+STEPS: dict[str, StepHandler] = {"check": check.on_step, "sub": subscribe.on_step}
 
 COMMANDS: dict[str, str] = {
     "/start": "start",

@@ -1,5 +1,6 @@
 """All tables; importing this module registers every table on `SQLModel.metadata`."""
 
+from storage.models.alerts import Alert, Subscription
 from storage.models.base import utcnow
 from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
@@ -8,6 +9,7 @@ from storage.models.registry import RegistryEntity
 from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
 
 __all__ = [
+    "Alert",
     "AuditEntry",
     "DialogState",
     "InboxUpdate",
@@ -16,6 +18,7 @@ __all__ = [
     "OfficerLink",
     "OutboxMessage",
     "RegistryEntity",
+    "Subscription",
     "Unit",
     "UnitChat",
     "User",
