@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.channels.base import (
     Channel,
@@ -16,6 +18,9 @@ from bot.channels.base import (
     WindowClosed,
 )
 from content.messages import Reply
+
+if TYPE_CHECKING:
+    from bot.ratelimit import Limiter
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +45,43 @@ async def deliver(
     *,
     attempts: int = 4,
     base_delay: float = 0.5,
+    gate: Limiter | None = None,
 ) -> tuple[Outcome, str | None]:
-    """Send now, retrying in place; for direct replies, where the user is waiting."""
+    """Send now, retrying in place; for direct replies, where the user is waiting.
+
+    With a gate, a reply honours the platform's shared 429 pause (and sets it) but takes
+    no slot of the broadcast rate: replies keep priority over queued traffic.
+    """
     error: str | None = None
     for attempt in range(1, attempts + 1):
-        outcome, error = await send_once(channel, user_key, replies)
+        if gate is not None:
+            await gate.wait(user_key, priority=True)
+        retry_after: list[float] = []
+        outcome, error = await send_once(channel, user_key, replies, on_retry_after=retry_after.append)
         if outcome is not Outcome.RETRY_LATER:
             return outcome, error
-        if attempt < attempts:
-            await asyncio.sleep(backoff(attempt, base=base_delay, cap=10.0))
+        if retry_after and gate is not None:
+            gate.pause(retry_after[0])  # every sender waits; the next gate.wait() sleeps it out
+        elif attempt < attempts:
+            delay = min(retry_after[0], 60.0) if retry_after else backoff(attempt, base=base_delay, cap=10.0)
+            await asyncio.sleep(delay)
     return Outcome.FAILED, error
 
 
-async def send_once(channel: Channel, user_key: str, replies: list[Reply]) -> tuple[Outcome, str | None]:
-    """One try; a 429 is waited out inside the channel's gate and counts as 'retry later'."""
+async def send_once(
+    channel: Channel,
+    user_key: str,
+    replies: list[Reply],
+    *,
+    on_retry_after: Callable[[float], None] | None = None,
+) -> tuple[Outcome, str | None]:
+    """One try; a 429 counts as 'retry later' and its wait goes to `on_retry_after`."""
     try:
         await channel.send(user_key, replies)
     except RetryAfter as exc:
         log.warning("%s asked to wait %.1fs", channel.name, exc.seconds)
+        if on_retry_after is not None:
+            on_retry_after(exc.seconds)
         return Outcome.RETRY_LATER, str(exc)
     except Unreachable as exc:
         log.info("%s user %s is unreachable: %s", channel.name, user_key, exc)

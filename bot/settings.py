@@ -56,6 +56,28 @@ class Settings(BaseSettings):
     zalo_bot_token: SecretStr | None = Field(None, description="Zalo Bot API token.")
     zalo_bot_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot API base.")
 
+    telegram_rate: float = Field(
+        25.0,
+        description="Queued messages (notifications, alerts) per second on Telegram, all processes "
+        "together; replies to residents come on top. 0 turns the limit off (benchmarks only).",
+    )
+    telegram_chat_gap: float = Field(
+        1.0, description="Seconds between two queued messages to the same Telegram chat."
+    )
+    zalo_rate_per_minute: float = Field(
+        4000.0, description="Zalo API requests per minute for queued messages (0: no limit)."
+    )
+    alert_approval: bool = Field(
+        False, description="An alert needs a second officer's approval before it is sent."
+    )
+    outbox_batch: int = Field(50, description="Rows a worker claims at a time.")
+    outbox_concurrency: int = Field(16, description="Messages a worker sends at the same time.")
+    outbox_lease: float = Field(
+        30.0,
+        description="Seconds after which rows claimed by a worker that stopped (crashed) are "
+        "handed to another; a live worker renews its lease.",
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.public_url and not self.public_url.startswith(("https://", "http://")):

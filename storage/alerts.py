@@ -309,6 +309,8 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
     ]
     if not alert.whole_province:
         conditions.append(col(Subscription.ward_code).in_(list(alert.ward_codes)))
+    is_postgres = session.get_bind().dialect.name == "postgresql"
+    payload = literal(alert.payload, JSON)
     dedupe = (
         literal(f"alert:{alert_id}:", String)
         + col(Subscription.channel)
@@ -320,7 +322,7 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
         col(Subscription.user_key),
         literal("broadcast", String),
         literal(PRIORITY_BROADCAST, Integer),
-        cast(literal(alert.payload, JSON), JSON),
+        cast(payload, JSON) if is_postgres else payload,
         dedupe,
         literal(alert_id, Integer),
         col(Subscription.ward_code),
@@ -344,7 +346,7 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
         "created_at",
     ]
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if is_postgres else sqlite
     stmt = dialect.insert(table).from_select(columns, source).on_conflict_do_nothing()
     session.execute(stmt)
     total = session.exec(
