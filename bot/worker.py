@@ -149,7 +149,9 @@ class OutboxWorker:
         async def serial(group: list[OutboxMessage]) -> None:
             for row in group:
                 async with semaphore:
-                    self._results.append(await self._send(row))
+                    result = await self._send(row)
+                # Not `self._results.append(await …)`: a flush swaps the list while we wait.
+                self._results.append(result)
 
         flusher = asyncio.create_task(self._flush_periodically())
         try:
