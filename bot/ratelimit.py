@@ -132,6 +132,9 @@ return 0
 """
 
 
+REDIS_RETRY_SECONDS = 5.0
+
+
 class RedisRateGate:
     """The same limits as RateGate, shared by every process through Redis.
 
@@ -162,6 +165,7 @@ class RedisRateGate:
         self._local = RateGate(per_second=per_second, per_chat_interval=per_chat_interval)
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_warning = 0.0
+        self._down_until = 0.0  # after a Redis failure, limit in-process for a while
 
     @property
     def paused_for(self) -> float:
@@ -187,6 +191,9 @@ class RedisRateGate:
 
     async def wait(self, chat: str | None = None, *, priority: bool = False) -> None:
         while True:
+            if time.monotonic() < self._down_until:
+                await self._local.wait(chat, priority=priority)
+                return
             local_pause = self._local.paused_for
             if local_pause > 0:
                 await asyncio.sleep(local_pause)
@@ -226,6 +233,7 @@ class RedisRateGate:
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()
+        self._down_until = now + REDIS_RETRY_SECONDS
         if now - self._last_warning > 30:
             self._last_warning = now
             log.warning(

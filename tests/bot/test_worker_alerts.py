@@ -256,3 +256,40 @@ async def test_notifications_go_before_broadcast_rows(engine: Engine) -> None:
     worker = OutboxWorker(engine, {"telegram": channel}, batch=1)
     await worker.run_once()
     assert [key for _, key in channel.sent] == ["officer"]
+
+
+@pytest.mark.redis
+async def test_429_pauses_workers_of_other_processes_through_redis(engine: Engine) -> None:
+    import os
+    import uuid
+
+    from redis.asyncio import Redis
+
+    from bot.ratelimit import RedisRateGate
+
+    url = os.environ.get("CANHGIAC_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("CANHGIAC_TEST_REDIS_URL is not set")
+    add_subscribers(engine, 60)
+    alert_id = start_alert(engine)
+    channel = RecordingChannel(latency=0.001)
+    channel.script["u10"] = [RetryAfter(0.4)]
+    prefix = f"test:{uuid.uuid4().hex}:"
+    clients = [Redis.from_url(url), Redis.from_url(url)]  # one connection per "process"
+    workers = [
+        OutboxWorker(
+            engine,
+            {"telegram": channel},
+            limiters={"telegram": RedisRateGate(client, "telegram", per_second=200, prefix=prefix)},
+            batch=10,
+            name=f"w{i}",
+        )
+        for i, client in enumerate(clients)
+    ]
+    await drain(*workers)
+    (hit,) = channel.errors_at
+    assert [t for t, _ in channel.sent if hit + 0.03 < t < hit + 0.38] == []
+    assert channel.received() == {f"u{i}": 1 for i in range(60)}
+    assert figures(engine, alert_id).get("sent") == 60
+    for client in clients:
+        await client.aclose()
