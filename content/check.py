@@ -66,7 +66,7 @@ class Checker:
         entities = extract(text)
         toks = tokens(text[:MAX_ANALYSED])
         hits = self._matcher.find(toks)
-        scores = self._scorer.score(hits)
+        scores = self._scorer.score(hits, toks)
         signal_hits = {h.phrase.text for h in hits if h.phrase.owner[1:] in _LEGIT}
         signals = {h.phrase.owner[1:] for h in hits if h.phrase.owner.startswith("@")}
         keys = [e.key for e in entities]
@@ -87,13 +87,14 @@ class Checker:
 
     def explain(self, text: str) -> dict[str, object]:
         """The phrases behind a check, for tuning and for officers curious why."""
-        hits = self._matcher.find(tokens(text[:MAX_ANALYSED]))
+        toks = tokens(text[:MAX_ANALYSED])
+        hits = self._matcher.find(toks)
         return {
-            "tokens": " ".join(tokens(text[:MAX_ANALYSED])),
+            "tokens": " ".join(toks),
             "signals": sorted({f"{h.phrase.owner}:{h.phrase.text}" for h in hits if h.phrase.owner.startswith("@")}),
             "scores": [
                 {"id": s.card_id, "score": round(s.score, 3), "strong": s.strong, "weak": s.weak, "negative": s.negative}
-                for s in self._scorer.score(hits)[:4]
+                for s in self._scorer.score(hits, toks)[:4]
             ],
         }
 

@@ -47,6 +47,7 @@ _TELEX_W = (("uw", "u"), ("ow", "o"), ("aw", "a"), ("w", "u"))
 _PRONOUNS = frozenset(
     "e em a anh c chi minh toi t tao ban b co chu bac ong ba bo me con chau no".split()
 )
+_HUSBAND_NEXT = frozenset("oi cua voi minh".split())  # "ck oi", "ck cua chi": husband
 _TASK_CONTEXT = frozenset("lam nhan cac moi tung giao hoan thanh tha like follow chot".split())
 _TASK_NEXT = frozenset("nhom tha like follow chot tiktok dau cuoi tiep don".split())
 _BANK_CONTEXT = frozenset("tk stk khoan the vay qua cua mo so taikhoan".split())
@@ -128,7 +129,7 @@ def _expand(prev: str | None, token: str, nxt: str | None) -> tuple[str, ...]:
     """Teencode expansion, with context rules for the few ambiguous abbreviations."""
     if token == "k" and prev is not None and prev.isdigit():
         return ("nghin",)
-    if token == "ck" and nxt in _PRONOUNS and (prev is None or prev not in _PRONOUNS):
+    if token == "ck" and (nxt in _HUSBAND_NEXT or nxt in _PRONOUNS) and prev not in _PRONOUNS:
         return ("chong",)
     if token == "nv" and (prev in _TASK_CONTEXT or nxt in _TASK_NEXT):
         return ("nhiem", "vu")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from content.normalize import tokens
 from content.schema import Card
+from content.similarity import CardSimilarity
 
 __all__ = ["GAP", "Hit", "Matcher", "ModusScorer", "Phrase", "compile_phrase"]
 
@@ -25,6 +26,9 @@ WEAK_WEIGHT = 0.35
 WEAK_CAP = 1.05
 NEGATIVE_WEIGHT = 1.0
 STEEPNESS = 0.75
+SIM_BONUS = 0.3  # how much likeness adds to a card that has phrase support
+BACKOFF_CAP = 0.34  # without a strong phrase a card stays below the suggest threshold
+SIM_TOKENS = 600  # words of the message compared by likeness
 
 
 @dataclass(frozen=True)
@@ -160,29 +164,43 @@ class ModusScorer:
                     if compiled is not None:
                         phrases.append(compiled)
         self.phrases = phrases
+        self._similarity = CardSimilarity(cards)
 
-    def score(self, hits: Iterable[Hit]) -> list[CardScore]:
-        """Per-card scores in 0..1, best first; cards without a strong phrase score 0."""
+    def score(self, hits: Iterable[Hit], toks: Sequence[str] = ()) -> list[CardScore]:
+        """Per-card scores in 0..1, best first.
+
+        Strong phrases carry a card; weak ones add to it; negative ones take away.
+        Likeness to the card's text adds a little, and alone gives a low back-off
+        score so the closest card is still offered when no phrase fits.
+        """
+        sim = self._similarity.scores(toks[:SIM_TOKENS]) if toks else {}
         by_card: dict[str, dict[str, list[Phrase]]] = {}
         for hit in _drop_nested([h for h in hits if h.phrase.owner in self._ids]):
             by_card.setdefault(hit.phrase.owner, {}).setdefault(hit.phrase.kind, []).append(
                 hit.phrase
             )
         out: list[CardScore] = []
-        for card_id, kinds in by_card.items():
+        for card_id in by_card.keys() | sim.keys():
+            kinds = by_card.get(card_id, {})
             strong = kinds.get(_STRONG, [])
             weak = kinds.get(_WEAK, [])
             negative = kinds.get(_NEGATIVE, [])
+            likeness = sim.get(card_id, 0.0)
             raw = sum(min(1.2, 0.8 + 0.1 * p.size) for p in strong)
             if strong:
                 raw += min(WEAK_CAP, WEAK_WEIGHT * len(weak))
             raw -= NEGATIVE_WEIGHT * len(negative)
-            if raw <= 0:
+            if strong and raw > 0:
+                value = min(1.0, 1.0 - math.exp(-STEEPNESS * raw) + SIM_BONUS * likeness)
+            else:
+                backoff = 0.8 * likeness + 0.08 * len(weak) - 0.1 * len(negative)
+                value = min(BACKOFF_CAP, backoff)
+            if value <= 0:
                 continue
             out.append(
                 CardScore(
                     card_id,
-                    1.0 - math.exp(-STEEPNESS * raw),
+                    value,
                     tuple(p.text for p in strong),
                     tuple(p.text for p in weak),
                     tuple(p.text for p in negative),
