@@ -76,7 +76,7 @@ class CheckResult:
     def reports_for(self, entity: Entity) -> int:
         return self.reported.get(entity.key, 0)
 
-    def to_contract(self, id_: str | None) -> dict[str, object]:
+    def to_contract(self, id_: str | int | None) -> dict[str, object]:
         """The JSON object of the scam-check contract (shared eval README)."""
         entities: list[dict[str, object]] = []
         for e in self.entities:

@@ -1,0 +1,66 @@
+"""The composition root: the only place that builds long-lived objects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+from sqlalchemy.engine import Engine
+
+from bot.channels.base import Channel
+from bot.dispatch import Dispatcher
+from bot.settings import ConfigError, Settings
+from content.check import Checker
+from content.library import Library, load_library
+from handlers.context import Features
+from handlers.conversation import Conversations
+from storage.db import make_engine
+from storage.registry import RegistryReader
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    library: Library
+    checker: Checker
+    conversations: Conversations
+    dispatcher: Dispatcher
+    channels: dict[str, Channel] = field(default_factory=dict)
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    routers: list[APIRouter] = field(default_factory=list)
+
+
+def load_checked_library() -> Library:
+    """The library, or a ConfigError naming each bad file, field and reason."""
+    try:
+        return load_library()
+    except Exception as exc:  # LibraryError lists every problem in its message
+        raise ConfigError(f"thư viện nội dung không hợp lệ:\n{exc}") from exc
+
+
+def build_services(settings: Settings, *, library: Library | None = None) -> Services:
+    engine = make_engine(settings.effective_database_url)
+    library = library or load_checked_library()
+    checker = Checker(library)
+    conversations = Conversations(
+        engine=engine,
+        library=library,
+        checker=checker,
+        lookup=RegistryReader(engine),
+        features=Features(),
+    )
+    dispatcher = Dispatcher(engine, conversations)
+    return Services(
+        settings=settings,
+        engine=engine,
+        library=library,
+        checker=checker,
+        conversations=conversations,
+        dispatcher=dispatcher,
+    )

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns platform updates into IncomingMessage and replies into API calls."""

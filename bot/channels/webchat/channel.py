@@ -1,0 +1,44 @@
+"""The web chat as a channel: direct replies come back in the HTTP answer; queued ones wait here."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Any
+
+from bot.channels.base import Capabilities
+from bot.channels.render import render
+from content.messages import Reply
+
+CAPABILITIES = Capabilities(max_len=4096, buttons=True, html=True)
+
+
+class WebChatChannel:
+    name = "web"
+    capabilities = CAPABILITIES
+
+    def __init__(self, *, keep: int = 100) -> None:
+        self._pending: dict[str, deque[dict[str, Any]]] = defaultdict(lambda: deque(maxlen=keep))
+
+    async def send(self, user_key: str, replies: list[Reply]) -> None:
+        self._pending[user_key].extend(to_json(replies))
+
+    def take(self, user_key: str) -> list[dict[str, Any]]:
+        queue = self._pending.pop(user_key, deque())
+        return list(queue)
+
+
+def to_json(replies: list[Reply]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in render(replies, CAPABILITIES):
+        for idx, chunk in enumerate(item.chunks):
+            last = idx == len(item.chunks) - 1
+            out.append(
+                {
+                    "html": chunk,
+                    "buttons": [
+                        [{"label": b.label, "payload": b.payload, "url": b.url} for b in row]
+                        for row in (item.buttons if last else [])
+                    ],
+                }
+            )
+    return out

@@ -1,0 +1,89 @@
+"""`canhgiac check`: the scam-check contract on the command line (shared eval README)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any, TextIO
+
+from bot.settings import Settings
+from content.check import Checker
+from content.library import load_library
+from content.result import RegistryLookup, no_registry
+
+log = logging.getLogger(__name__)
+
+
+def _lookup(settings: Settings, use_registry: bool) -> RegistryLookup:
+    if not use_registry:
+        return no_registry
+    from sqlalchemy import inspect
+
+    from storage.db import make_engine
+    from storage.registry import RegistryReader
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        if not inspect(engine).has_table("registry_entities"):
+            return no_registry
+    except Exception as exc:  # a missing or unreachable database must not stop a check
+        log.warning("registry unavailable, checking without it: %s", exc)
+        return no_registry
+    return RegistryReader(engine)
+
+
+def run_check(
+    settings: Settings,
+    *,
+    text: str | None,
+    jsonl: bool,
+    use_registry: bool = True,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    checker = Checker(load_library())
+    lookup = _lookup(settings, use_registry)
+    if not jsonl:
+        if text is None:
+            text = stdin.read()
+        result = checker.check(text, lookup)
+        stdout.write(json.dumps(result.to_contract(None), ensure_ascii=False) + "\n")
+        return 0
+    source = getattr(stdin, "buffer", None)
+    for raw in source if source is not None else stdin:
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                stdout.write(json.dumps({"id": None, "error": "dòng không phải UTF-8"}) + "\n")
+                continue
+        else:
+            line = raw
+        stdout.write(json.dumps(check_line(checker, lookup, line), ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+def check_line(checker: Checker, lookup: RegistryLookup, line: str) -> dict[str, Any]:
+    """One contract line; anything unreadable becomes {"id": null, "error": ...}."""
+    if not line.strip():
+        return {"id": None, "error": "dòng trống"}
+    try:
+        item = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return {"id": None, "error": f"không phải JSON: {exc}"}
+    if not isinstance(item, dict):
+        return {"id": None, "error": "mỗi dòng phải là một đối tượng JSON"}
+    raw_id = item.get("id")
+    id_ = raw_id if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
+    text = item.get("text")
+    if not isinstance(text, str):
+        return {"id": id_, "error": "thiếu trường text (chuỗi)"}
+    try:
+        return checker.check(text, lookup).to_contract(id_)
+    except Exception as exc:  # one bad message never stops the run
+        log.exception("check failed for id %r", id_)
+        return {"id": id_, "error": f"lỗi khi kiểm tra: {exc}"}

@@ -1,0 +1,146 @@
+"""The `canhgiac` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bot.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("canhgiac")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(f"cấu hình sai: {exc}") from exc
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group()
+def main() -> None:
+    """Cảnh Giác: trợ lý chống lừa đảo trực tuyến."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default from settings).")
+@click.option("--port", default=None, type=int, help="Port (default from settings).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the web app, the local web chat, the channels and the worker in one process."""
+    import uvicorn
+
+    from bot.runtime import build_runtime
+    from bot.web.app import create_app
+
+    settings = _settings()
+    _setup_logging(settings)
+    try:
+        services = build_runtime(settings, migrate=True)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    app = create_app(services)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    click.echo(f"Cảnh Giác đang chạy: http://{bind_host}:{bind_port}/  (Ctrl+C để dừng)")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+
+
+@main.command()
+def chat() -> None:
+    """Talk to the bot in this terminal (the same conversation as on the web chat)."""
+    from bot.runtime import build_runtime
+    from bot.terminal import run_terminal_chat
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        services = build_runtime(settings, migrate=True)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    run_terminal_chat(services)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--jsonl", is_flag=True, help="Read {id, text} lines on stdin, write one verdict a line.")
+@click.option("--no-registry", is_flag=True, help="Do not consult the database registry.")
+def check(text: str | None, jsonl: bool, no_registry: bool) -> None:
+    """Check a text for scam signs (one text as an argument, or --jsonl on standard input)."""
+    from bot.check_command import run_check
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    code = run_check(settings, text=text, jsonl=jsonl, use_registry=not no_registry)
+    sys.exit(code)
+
+
+@main.group()
+def content() -> None:
+    """The content library."""
+
+
+@content.command("check")
+@click.option("--path", type=click.Path(path_type=Path), default=None, help="Library folder.")
+def content_check(path: Path | None) -> None:
+    """Validate every card; name the file, the field and the reason of each problem."""
+    from content.library import load_library
+
+    try:
+        library = load_library(path)
+    except Exception as exc:
+        click.echo(f"Thư viện có lỗi:\n{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Thư viện hợp lệ: {len(library.modus_cards())} thủ đoạn, {len(library.guides())} hướng dẫn.")
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    _setup_logging(settings)
+    upgrade(make_engine(settings.effective_database_url))
+    click.echo("Cơ sở dữ liệu đã được cập nhật.")
+
+
+@main.group()
+def registry() -> None:
+    """The registry of confirmed scam numbers, accounts and links."""
+
+
+@registry.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def registry_import(file: Path) -> None:
+    """Import FILE.csv (columns: kind, value, reports, bank, note); bad rows are listed."""
+    from bot.registry_csv import parse_file
+    from storage.db import make_engine, transaction
+    from storage.migrate import upgrade
+    from storage.registry import import_rows
+
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    report = parse_file(file)
+    with transaction(engine) as session:
+        loaded = import_rows(session, report.rows)
+    for line, message in report.errors:
+        click.echo(f"dòng {line}: {message}", err=True)
+    click.echo(f"Đã nhập {loaded} dòng; {len(report.errors)} dòng lỗi.")
+    if report.errors and not loaded:
+        sys.exit(1)

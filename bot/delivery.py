@@ -1,0 +1,73 @@
+"""Sending replies with the platform error policy: wait on 429, retry transient errors, stop on the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from enum import StrEnum
+
+from bot.channels.base import (
+    Channel,
+    PermanentError,
+    RetryAfter,
+    TransientError,
+    Unreachable,
+    WindowClosed,
+)
+from content.messages import Reply
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"
+    WINDOW_CLOSED = "window_closed"
+    FAILED = "failed"
+    RETRY_LATER = "retry_later"
+
+
+def backoff(attempt: int, *, base: float = 0.5, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0, min(cap, base * (2 ** max(attempt - 1, 0))))
+
+
+async def deliver(
+    channel: Channel,
+    user_key: str,
+    replies: list[Reply],
+    *,
+    attempts: int = 4,
+    base_delay: float = 0.5,
+) -> tuple[Outcome, str | None]:
+    """Send now, retrying in place; for direct replies, where the user is waiting."""
+    error: str | None = None
+    for attempt in range(1, attempts + 1):
+        outcome, error = await send_once(channel, user_key, replies)
+        if outcome is not Outcome.RETRY_LATER:
+            return outcome, error
+        if attempt < attempts:
+            await asyncio.sleep(backoff(attempt, base=base_delay, cap=10.0))
+    return Outcome.FAILED, error
+
+
+async def send_once(channel: Channel, user_key: str, replies: list[Reply]) -> tuple[Outcome, str | None]:
+    """One try; a 429 is waited out inside the channel's gate and counts as 'retry later'."""
+    try:
+        await channel.send(user_key, replies)
+    except RetryAfter as exc:
+        log.warning("%s asked to wait %.1fs", channel.name, exc.seconds)
+        return Outcome.RETRY_LATER, str(exc)
+    except Unreachable as exc:
+        log.info("%s user %s is unreachable: %s", channel.name, user_key, exc)
+        return Outcome.UNREACHABLE, str(exc)
+    except WindowClosed as exc:
+        return Outcome.WINDOW_CLOSED, str(exc)
+    except TransientError as exc:
+        log.warning("%s transient error for %s: %s", channel.name, user_key, exc)
+        return Outcome.RETRY_LATER, str(exc)
+    except PermanentError as exc:
+        log.error("%s permanent error for %s: %s", channel.name, user_key, exc)
+        return Outcome.FAILED, str(exc)
+    return Outcome.SENT, None

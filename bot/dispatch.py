@@ -1,0 +1,175 @@
+"""Inbound pipeline shared by every webhook and poller: record → acknowledge → process in order.
+
+A platform update is written to the inbox (a repeat is dropped) before the webhook
+answers; processing happens after, one update at a time per user, so a crash after the
+record loses nothing: pending updates are processed again on start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+
+from bot.channels.base import Channel
+from bot.delivery import Outcome, deliver
+from content.messages import Reply
+from handlers.conversation import Conversations, apology
+from handlers.messages import IncomingMessage
+from storage import inbox, users
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+class InboundChannel(Channel, Protocol):
+    def to_messages(self, payload: dict[str, Any]) -> list[IncomingMessage]:
+        """Translate a recorded update; an empty list means 'nothing to answer' (echo, unknown)."""
+        ...
+
+    async def on_update_extras(self, payload: dict[str, Any]) -> None:
+        """Platform chores for an update (e.g. answering a callback query); may do nothing."""
+        ...
+
+
+@dataclass
+class Recorded:
+    update_id: int | None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.update_id is None
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, conversations: Conversations) -> None:
+        self.engine = engine
+        self.conversations = conversations
+        self.channels: dict[str, InboundChannel] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.on_unreachable: list[Callable[[str, str], None]] = []
+
+    def add_channel(self, channel: InboundChannel) -> None:
+        self.channels[channel.name] = channel
+
+    async def submit(
+        self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
+    ) -> Recorded:
+        """Record durably, then schedule processing; returns at once."""
+        update_id = await asyncio.to_thread(self._record, channel, platform_id, user_key, payload)
+        if update_id is not None:
+            self._schedule(update_id, channel, user_key)
+        return Recorded(update_id)
+
+    def _record(self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]) -> int | None:
+        with transaction(self.engine) as session:
+            return inbox.record_update(
+                session,
+                channel=channel,
+                platform_id=platform_id,
+                user_key=user_key,
+                payload=payload,
+            )
+
+    def _schedule(self, update_id: int, channel: str, user_key: str) -> None:
+        key = f"{channel}:{user_key}"
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, update_id: int, lock: asyncio.Lock, key: str) -> None:
+        # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
+        async with lock:
+            try:
+                await self.process(update_id)
+            except Exception:
+                log.exception("update %s could not be processed", update_id)
+        if not lock.locked() and self._locks.get(key) is lock:
+            self._locks.pop(key, None)
+
+    async def recover(self) -> int:
+        """Schedule every update recorded but not processed (after a crash or restart)."""
+        rows = await asyncio.to_thread(self._pending)
+        for update_id, channel, user_key in rows:
+            self._schedule(update_id, channel, user_key)
+        if rows:
+            log.info("resuming %d unprocessed updates", len(rows))
+        return len(rows)
+
+    def _pending(self) -> list[tuple[int, str, str]]:
+        with transaction(self.engine) as session:
+            return [
+                (int(row.id or 0), row.channel, row.user_key)
+                for row in inbox.pending_updates(session, limit=10_000)
+                if row.channel in self.channels
+            ]
+
+    async def drain(self) -> None:
+        """Wait for scheduled work (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def process(self, update_id: int) -> None:
+        loaded = await asyncio.to_thread(self._begin, update_id)
+        if loaded is None:
+            return
+        channel_name, payload = loaded
+        channel = self.channels[channel_name]
+        error: str | None = None
+        try:
+            await channel.on_update_extras(payload)
+            messages = channel.to_messages(payload)
+        except Exception as exc:
+            log.exception("update %s (%s) is malformed", update_id, channel_name)
+            await asyncio.to_thread(self._finish, update_id, f"malformed: {exc!r}")
+            return
+        for msg in messages:
+            replies = await self._answer(update_id, msg)
+            if replies:
+                outcome, send_error = await deliver(channel, msg.user_key, replies)
+                if outcome is Outcome.UNREACHABLE:
+                    await asyncio.to_thread(self._unreachable, channel_name, msg.user_key, send_error)
+                elif outcome is not Outcome.SENT:
+                    error = f"reply not delivered: {outcome.value}: {send_error}"
+                    log.error("update %s: %s", update_id, error)
+        await asyncio.to_thread(self._finish, update_id, error)
+
+    async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
+        channel = self.channels[msg.channel]
+        try:
+            return await asyncio.to_thread(
+                self.conversations.handle, msg, numbered_options=not channel.capabilities.buttons
+            )
+        except Exception:
+            log.exception("handler failed on update %s (%s)", update_id, msg.channel)
+            return apology()
+
+    def _begin(self, update_id: int) -> tuple[str, dict[str, Any]] | None:
+        with transaction(self.engine) as session:
+            row = inbox.get_update(session, update_id)
+            if row is None or row.status != "pending":
+                return None
+            attempts = inbox.start_attempt(session, update_id)
+            if attempts > inbox.MAX_ATTEMPTS:
+                inbox.finish_update(session, update_id, error="gave up after repeated crashes")
+                log.error("update %s abandoned after %d attempts", update_id, attempts - 1)
+                return None
+            return row.channel, dict(row.payload)
+
+    def _finish(self, update_id: int, error: str | None) -> None:
+        with transaction(self.engine) as session:
+            inbox.finish_update(session, update_id, error=error)
+
+    def _unreachable(self, channel: str, user_key: str, reason: str | None) -> None:
+        with transaction(self.engine) as session:
+            users.mark_unreachable(
+                session, channel=channel, user_key=user_key, reason=reason or "unreachable"
+            )
+        for hook in self.on_unreachable:
+            hook(channel, user_key)

@@ -1,0 +1,26 @@
+"""Wire the services for a running process: migrations, channels, worker."""
+
+from __future__ import annotations
+
+from bot.app import Services, build_services
+from bot.channels.webchat.channel import WebChatChannel
+from bot.settings import Settings
+from bot.worker import OutboxWorker
+from storage.migrate import upgrade
+
+
+def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
+    """Services with every configured channel; the embedded default migrates on start."""
+    services = build_services(settings)
+    if migrate:
+        upgrade(services.engine)
+    services.channels["web"] = WebChatChannel()
+    if settings.run_worker:
+        worker = OutboxWorker(services.engine, services.channels)
+        services.background.append(worker.run)
+
+        async def stop_worker() -> None:
+            worker.stop()
+
+        services.shutdown.append(stop_worker)
+    return services

@@ -1,0 +1,1 @@
+"""The web side: webhooks, the local web chat, the officers' console, health."""

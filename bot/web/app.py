@@ -1,0 +1,65 @@
+"""create_app(services) -> FastAPI; the lifespan starts and stops background work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.app import Services
+from bot.web import webchat
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services, *, background: bool = True) -> FastAPI:
+    """Build the web app; `background` runs the worker and recovers pending updates."""
+    tasks: list[asyncio.Task[None]] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            await services.dispatcher.recover()
+            for starter in services.background:
+                tasks.append(asyncio.create_task(_as_coroutine(starter())))
+        try:
+            yield
+        finally:
+            for stopper in services.shutdown:
+                await stopper()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await services.dispatcher.drain()
+
+    app = FastAPI(title="Cảnh Giác", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.services = services
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        try:
+            await asyncio.to_thread(_ping, services)
+        except Exception as exc:
+            log.error("health check failed: %s", exc)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "cards": len(services.library)})
+
+    if services.settings.webchat:
+        app.include_router(webchat.router)
+    for mount in services.routers:
+        app.include_router(mount)
+    return app
+
+
+def _ping(services: Services) -> None:
+    with services.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+async def _as_coroutine(awaitable: Awaitable[None]) -> None:
+    await awaitable

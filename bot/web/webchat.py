@@ -1,0 +1,72 @@
+"""The local web chat: a page at / and a small JSON API over the same handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from bot.channels.webchat.channel import WebChatChannel, to_json
+from handlers.conversation import apology
+from handlers.messages import IncomingMessage
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+COOKIE = "cg_chat"
+PAGE = Path(__file__).parent / "templates" / "webchat.html"
+
+
+class ChatIn(BaseModel):
+    text: str = Field(default="", max_length=100_000)
+    payload: str | None = Field(default=None, max_length=64)
+
+
+def _user_key(request: Request) -> tuple[str, bool]:
+    key = request.cookies.get(COOKIE, "")
+    if len(key) == 32 and key.isalnum():
+        return key, False
+    return secrets.token_hex(16), True
+
+
+def _channel(request: Request) -> WebChatChannel:
+    services = request.app.state.services
+    channel = services.channels.get("web")
+    if not isinstance(channel, WebChatChannel):
+        channel = WebChatChannel()
+        services.channels["web"] = channel
+    return channel
+
+
+@router.get("/", response_class=HTMLResponse)
+async def page() -> HTMLResponse:
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+
+
+@router.post("/api/chat")
+async def chat(body: ChatIn, request: Request, response: Response) -> JSONResponse:
+    user_key, fresh = _user_key(request)
+    services = request.app.state.services
+    channel = _channel(request)
+    msg = IncomingMessage(channel="web", user_key=user_key, text=body.text, payload=body.payload)
+    try:
+        replies = await asyncio.to_thread(services.conversations.handle, msg)
+    except Exception:
+        log.exception("web chat message failed")
+        replies = apology()
+    messages: list[dict[str, Any]] = channel.take(user_key) + to_json(replies)
+    result = JSONResponse({"messages": messages})
+    if fresh:
+        result.set_cookie(COOKIE, user_key, httponly=True, samesite="lax", max_age=30 * 86400)
+    return result
+
+
+@router.get("/api/chat/updates")
+async def updates(request: Request) -> JSONResponse:
+    user_key, _ = _user_key(request)
+    return JSONResponse({"messages": _channel(request).take(user_key)})

@@ -1,0 +1,161 @@
+"""Provinces and communes/wards (since 1 July 2025) matched from what residents type.
+
+Input may lack diacritics, carry a prefix ("p.", "xã", "tp"), an old province name, or a
+typo. Matching returns every plausible unit; when there is more than one, the caller asks
+the resident to pick: an ambiguous mapping is never guessed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+ALIASES_FILE = Path(__file__).parent / "lexicon" / "province_aliases.tsv"
+# Prefixes as they look after fold() (dots become spaces).
+_PROVINCE_PREFIXES = ("thanh pho ", "tp ", "tinh ", "t ")
+_WARD_PREFIXES = ("phuong ", "p ", "xa ", "x ", "dac khu ", "thi tran ", "tt ")
+_NON_WORD = re.compile(r"[^a-z0-9 ]+")
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    text = _NON_WORD.sub(" ", text.replace(".", ". "))
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Place:
+    """A province (ward_code None) or a commune/ward of one."""
+
+    province_code: int
+    province_name: str
+    ward_code: int | None = None
+    ward_name: str | None = None
+    division_type: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.ward_name or self.province_name
+
+    @property
+    def full_name(self) -> str:
+        if self.ward_name:
+            return f"{self.ward_name}, {self.province_name}"
+        return self.province_name
+
+
+@dataclass(frozen=True)
+class _Index:
+    provinces: dict[int, Place]
+    province_keys: dict[str, set[int]]
+    wards: dict[int, Place]
+    ward_keys: dict[int, dict[str, set[int]]]  # province → folded key → ward codes
+
+
+def _strip(text: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if text.startswith(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    data = json.loads(Path(NESTED_DIVISIONS_JSON_PATH).read_text(encoding="utf-8"))
+    provinces: dict[int, Place] = {}
+    province_keys: dict[str, set[int]] = {}
+    wards: dict[int, Place] = {}
+    ward_keys: dict[int, dict[str, set[int]]] = {}
+    for p in data:
+        code, name = int(p["code"]), str(p["name"])
+        provinces[code] = Place(province_code=code, province_name=name, division_type=p["division_type"])
+        folded = fold(name)
+        for key in {folded, _strip(folded, _PROVINCE_PREFIXES)}:
+            province_keys.setdefault(key, set()).add(code)
+        keys: dict[str, set[int]] = {}
+        for w in p["wards"]:
+            wcode = int(w["code"])
+            wards[wcode] = Place(
+                province_code=code,
+                province_name=name,
+                ward_code=wcode,
+                ward_name=str(w["name"]),
+                division_type=str(w["division_type"]),
+            )
+            wfold = fold(str(w["name"]))
+            for key in {wfold, _strip(wfold, _WARD_PREFIXES)}:
+                keys.setdefault(key, set()).add(wcode)
+        ward_keys[code] = keys
+    for line in ALIASES_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        alias, code_text, *_ = line.split("\t")
+        province_keys.setdefault(fold(alias), set()).add(int(code_text))
+    return _Index(provinces, province_keys, wards, ward_keys)
+
+
+def provinces() -> list[Place]:
+    return sorted(_index().provinces.values(), key=lambda p: fold(p.province_name))
+
+
+def province(code: int) -> Place | None:
+    return _index().provinces.get(code)
+
+
+def ward(code: int) -> Place | None:
+    return _index().wards.get(code)
+
+
+def wards_of(province_code: int) -> list[Place]:
+    return [w for w in _index().wards.values() if w.province_code == province_code]
+
+
+def match_province(text: str, *, limit: int = 5) -> list[Place]:
+    """Every province the text may mean: exact (name or alias) first, else close spellings."""
+    idx = _index()
+    key = _strip(fold(text), _PROVINCE_PREFIXES)
+    if not key:
+        return []
+    codes = idx.province_keys.get(key)
+    if codes:
+        return [idx.provinces[c] for c in sorted(codes)]
+    close = difflib.get_close_matches(key, list(idx.province_keys), n=limit * 2, cutoff=0.82)
+    found: list[int] = []
+    for candidate in close:
+        for c in sorted(idx.province_keys[candidate]):
+            if c not in found:
+                found.append(c)
+    return [idx.provinces[c] for c in found[:limit]]
+
+
+def match_ward(province_code: int, text: str, *, limit: int = 6) -> list[Place]:
+    """Communes/wards of a province the text may mean; a prefix (xã, phường) narrows the choice."""
+    idx = _index()
+    keys = idx.ward_keys.get(province_code, {})
+    folded = fold(text)
+    if not folded:
+        return []
+    exact = keys.get(folded)
+    if exact:
+        return [idx.wards[c] for c in sorted(exact)]
+    bare = _strip(folded, _WARD_PREFIXES)
+    if bare.isdigit():
+        bare = f"{int(bare)}"
+    codes = keys.get(bare)
+    if codes:
+        return [idx.wards[c] for c in sorted(codes)]
+    close = difflib.get_close_matches(bare, list(keys), n=limit * 2, cutoff=0.8)
+    found: list[int] = []
+    for candidate in close:
+        for c in sorted(keys[candidate]):
+            if c not in found:
+                found.append(c)
+    return [idx.wards[c] for c in found[:limit]]

@@ -1,0 +1,64 @@
+"""Reply wording: Jinja2 templates (autoescaped restricted HTML) and button labels.
+
+Templates hold wording and layout, never decisions; handlers pass decided values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+REPLIES_DIR = Path(__file__).parent / "replies"
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _vn_date(value: dt.date | dt.datetime | None, with_time: bool = False) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(VN_TZ) if value.tzinfo else value
+        return local.strftime("%H:%M %d/%m/%Y" if with_time else "%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def _money(value: int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}".replace(",", ".") + " đ"
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(REPLIES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["vn_date"] = _vn_date
+    env.filters["money"] = _money
+    return env
+
+
+def render(key: str, **context: Any) -> str:
+    """Render `content/replies/<key>.j2`; surrounding blank lines are trimmed."""
+    return _env().get_template(f"{key}.j2").render(**context).strip()
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    data = yaml.safe_load((REPLIES_DIR / "labels.yaml").read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def label(key: str) -> str:
+    """A button label or short phrase by key; a missing key is a bug, so it raises."""
+    return _labels()[key]

@@ -1,0 +1,76 @@
+"""Check: free text or a forwarded message → a verdict card with its next steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from content import replies
+from content.messages import Button, Reply
+from content.result import CheckResult, Entity
+from handlers.context import HandlerContext
+from handlers.messages import IncomingMessage
+
+STEP_AWAIT = "check.await"
+MAX_CHECK_CHARS = 20_000
+
+
+def prompt(ctx: HandlerContext, _arg: str = "") -> list[Reply]:
+    ctx.state.goto(STEP_AWAIT)
+    return [Reply(replies.render("check_prompt"), buttons=[[menu_button()]])]
+
+
+def on_step(ctx: HandlerContext, msg: IncomingMessage) -> list[Reply]:
+    ctx.state.goto(None)
+    return check_text(ctx, msg.text)
+
+
+def check_text(ctx: HandlerContext, text: str) -> list[Reply]:
+    text = text.strip()
+    if not text:
+        return [Reply(replies.render("check_empty"), buttons=[[menu_button()]])]
+    result = ctx.checker.check(text[:MAX_CHECK_CHARS], ctx.lookup)
+    ctx.state.data["last_check"] = summarise(result)
+    return [verdict_reply(ctx, result)]
+
+
+def summarise(result: CheckResult) -> dict[str, Any]:
+    """What a report started from this check is pre-filled with (no free text kept)."""
+    return {
+        "verdict": result.verdict.value,
+        "modus": result.top_modus,
+        "entities": [{"kind": e.kind, "value": e.value, "bank": e.bank} for e in result.entities],
+    }
+
+
+def verdict_reply(ctx: HandlerContext, result: CheckResult) -> Reply:
+    card = ctx.library.get(result.top_modus) if result.top_modus else None
+    text = replies.render(
+        "check_result",
+        verdict=result.verdict.value,
+        verdict_label=replies.label(f"verdict_{result.verdict.value}"),
+        card=card,
+        reasons=[r.text for r in result.reasons],
+        entities=[_entity_view(e, result.reports_for(e)) for e in result.entities[:10]],
+    )
+    rows: list[list[Button]] = [[Button(replies.label("report"), "report:check")]]
+    if card is not None:
+        rows.append([Button(replies.label("prevent"), f"card:{card.id}")])
+    rows.append([Button(replies.label("emergency"), "guide:after-scam")])
+    rows.append([menu_button()])
+    return Reply(text, buttons=rows)
+
+
+def _entity_view(entity: Entity, reported: int) -> dict[str, Any]:
+    shown = entity.host if entity.kind == "url" and entity.host else entity.value
+    if entity.kind == "bank_account" and entity.bank:
+        shown = f"{entity.value} ({entity.bank})"
+    return {
+        "label": replies.label(f"kind_{entity.kind}"),
+        "shown": shown,
+        "reported": reported,
+        "lookalike_of": entity.lookalike_of,
+    }
+
+
+def menu_button() -> Button:
+    return Button(replies.label("menu"), "menu")

@@ -1,0 +1,72 @@
+"""One message, one transaction: user touched, state loaded, routed, state saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from content import replies
+from content.check import Checker
+from content.library import Library
+from content.messages import Button, Reply
+from content.result import RegistryLookup
+from handlers.context import Features, HandlerContext, State
+from handlers.messages import IncomingMessage
+from handlers.router import route
+from storage import dialogs, users
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Conversations:
+    """Everything a conversation needs, built once by the composition root."""
+
+    engine: Engine
+    library: Library
+    checker: Checker
+    lookup: RegistryLookup
+    features: Features = field(default_factory=Features)
+
+    def handle(self, msg: IncomingMessage, *, numbered_options: bool = False) -> list[Reply]:
+        """Route `msg`; on a handler error nothing is saved and the error propagates."""
+        with transaction(self.engine) as session:
+            users.touch_user(
+                session,
+                channel=msg.channel,
+                user_key=msg.user_key,
+                display_name=msg.display_name,
+                inbound_at=msg.received_at,
+            )
+            row = dialogs.load_state(session, channel=msg.channel, user_key=msg.user_key)
+            state = State(step=row.step, data=dict(row.data or {}))
+            ctx = HandlerContext(
+                session=session,
+                library=self.library,
+                checker=self.checker,
+                lookup=self.lookup,
+                channel=msg.channel,
+                user_key=msg.user_key,
+                state=state,
+                now=dt.datetime.now(dt.UTC),
+                features=self.features,
+                numbered_options=numbered_options,
+            )
+            result = route(msg, ctx)
+            dialogs.save_state(
+                session,
+                channel=msg.channel,
+                user_key=msg.user_key,
+                step=state.step,
+                data=state.data,
+            )
+        return result
+
+
+def apology() -> list[Reply]:
+    """What a user sees when handling their message failed (the error is logged by the caller)."""
+    return [Reply(replies.render("error"), buttons=[[Button(replies.label("menu"), "menu")]])]

@@ -1,0 +1,23 @@
+"""All tables; importing this module registers every table on `SQLModel.metadata`."""
+
+from storage.models.base import utcnow
+from storage.models.core import AuditEntry, DialogState, User
+from storage.models.inbox import InboxUpdate
+from storage.models.outbox import OutboxMessage
+from storage.models.registry import RegistryEntity
+from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
+
+__all__ = [
+    "AuditEntry",
+    "DialogState",
+    "InboxUpdate",
+    "LinkCode",
+    "Officer",
+    "OfficerLink",
+    "OutboxMessage",
+    "RegistryEntity",
+    "Unit",
+    "UnitChat",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,46 @@
+"""Users per channel: first contact, last inbound time (for Zalo's windows), reachability."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from storage.models import User, utcnow
+
+
+def touch_user(
+    session: Session,
+    *,
+    channel: str,
+    user_key: str,
+    display_name: str | None = None,
+    inbound_at: dt.datetime | None = None,
+) -> User:
+    """Record an inbound message: creates the user, refreshes the last inbound time, clears unreachable."""
+    user = get_user(session, channel=channel, user_key=user_key)
+    if user is None:
+        user = User(channel=channel, user_key=user_key)
+    user.last_inbound_at = inbound_at or utcnow()
+    user.unreachable_at = None
+    user.unreachable_reason = None
+    if display_name:
+        user.display_name = display_name[:200]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, *, channel: str, user_key: str) -> User | None:
+    return session.exec(select(User).where(User.channel == channel, User.user_key == user_key)).first()
+
+
+def mark_unreachable(session: Session, *, channel: str, user_key: str, reason: str) -> None:
+    """The platform says we may not write to this user any more (blocked, deleted, unfollowed)."""
+    user = get_user(session, channel=channel, user_key=user_key)
+    if user is None:
+        user = User(channel=channel, user_key=user_key)
+    user.unreachable_at = utcnow()
+    user.unreachable_reason = reason[:200]
+    session.add(user)
+    session.flush()

@@ -1,0 +1,95 @@
+"""The core conversations through the public handler entry point, on a real database."""
+
+from __future__ import annotations
+
+from handlers.conversation import Conversations
+from tests.harness import Conversation
+
+
+def test_start_shows_menu_with_greeting(conversation: Conversation) -> None:
+    conversation.say("/start")
+    assert "Xin chào" in conversation.text
+    assert conversation.payloads[:2] == ["check", "lib:1"]
+
+
+def test_menu_word_without_diacritics_returns_menu(conversation: Conversation) -> None:
+    conversation.say("kiểm tra")  # goes to the checker
+    conversation.say("MENU")
+    assert "check" in conversation.payloads and "Xin chào" not in conversation.text
+
+
+def test_library_lists_cards_and_opens_one(conversation: Conversation) -> None:
+    conversation.press("lib:1")
+    assert "card:impersonate-authority" in conversation.payloads
+    conversation.press("card:impersonate-authority")
+    assert "Giả danh công an" in conversation.text
+    assert "Cúp máy" in conversation.text
+    assert "report:modus:impersonate-authority" in conversation.payloads
+
+
+def test_emergency_guide_opens(conversation: Conversation) -> None:
+    conversation.press("guide:after-scam")
+    assert "tổng đài ngân hàng" in conversation.text
+
+
+def test_free_text_is_checked_and_offers_next_steps(conversation: Conversation) -> None:
+    conversation.say("Có người gọi bảo tôi chuyển tiền")
+    assert conversation.payloads[0] == "report:check"
+    assert "guide:after-scam" in conversation.payloads
+
+
+def test_check_prompt_then_text(conversation: Conversation) -> None:
+    conversation.press("check")
+    assert "dán" in conversation.text.lower()
+    conversation.say("   ")
+    assert "chưa nhận được nội dung" in conversation.text
+
+
+def test_numbered_answer_on_a_channel_without_buttons(conversation: Conversation) -> None:
+    conversation.numbered = True
+    conversation.say("/start")
+    assert "1. " in conversation.text and "2. " in conversation.text
+    conversation.say("2")  # the second option: the library
+    assert "card:impersonate-authority" in conversation.payloads
+
+
+def test_number_out_of_range_is_checked_as_text(conversation: Conversation) -> None:
+    conversation.numbered = True
+    conversation.say("/start")
+    conversation.say("99")
+    assert "report:check" in conversation.payloads
+
+
+def test_feature_not_offered_answers_honestly(conversation: Conversation) -> None:
+    conversation.say("/baocao")
+    assert "đang được hoàn thiện" in conversation.text
+    assert "VNeID" in conversation.text
+
+
+def test_unknown_command(conversation: Conversation) -> None:
+    conversation.say("/xyz")
+    assert "/xyz" in conversation.text
+
+
+def test_photo_without_text_gets_explanation(conversation: Conversation) -> None:
+    conversation.send_file("photo")
+    assert "hình ảnh" in conversation.text
+
+
+def test_user_text_is_escaped_in_html(conversation: Conversation) -> None:
+    conversation.say("/<b>x</b>")
+    assert "<b>x</b>" not in conversation.html
+    assert "&lt;b&gt;" in conversation.html
+
+
+def test_state_survives_a_restart(conversation: Conversation, services) -> None:  # type: ignore[no-untyped-def]
+    conversation.press("check")
+    fresh = Conversations(
+        engine=services.engine,
+        library=services.library,
+        checker=services.checker,
+        lookup=services.conversations.lookup,
+    )
+    again = Conversation(fresh, user_key=conversation.user_key)
+    again.say("")
+    assert "chưa nhận được nội dung" in again.text
