@@ -26,7 +26,7 @@ WEAK_WEIGHT = 0.35
 WEAK_CAP = 1.05
 NEGATIVE_WEIGHT = 1.0
 STEEPNESS = 0.75
-SIM_BONUS = 0.3  # how much likeness adds to a card that has phrase support
+SIM_BONUS = 1.5  # how much likeness adds to a card that has phrase support
 BACKOFF_CAP = 0.34  # without a strong phrase a card stays below the suggest threshold
 SIM_TOKENS = 600  # words of the message compared by likeness
 
@@ -191,7 +191,7 @@ class ModusScorer:
                 raw += min(WEAK_CAP, WEAK_WEIGHT * len(weak))
             raw -= NEGATIVE_WEIGHT * len(negative)
             if strong and raw > 0:
-                value = min(1.0, 1.0 - math.exp(-STEEPNESS * raw) + SIM_BONUS * likeness)
+                value = 1.0 - math.exp(-STEEPNESS * (raw + SIM_BONUS * likeness))
             else:
                 backoff = 0.8 * likeness + 0.08 * len(weak) - 0.1 * len(negative)
                 value = min(BACKOFF_CAP, backoff)
