@@ -70,7 +70,9 @@ def _fold_char(ch: str) -> str:
 
 def _fold_aligned(text: str) -> str:
     """Folded text with exactly one character per input character, so spans line up."""
-    return "".join(_fold_char(ch) for ch in text)
+    if text.isascii():
+        return text.lower()
+    return text.translate({ord(ch): _fold_char(ch) for ch in set(text)})
 
 
 @lru_cache(maxsize=1)

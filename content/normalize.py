@@ -18,6 +18,13 @@ __all__ = ["clean", "fold", "normalize", "repair_token", "tokens"]
 # Combining marks Vietnamese needs; every other mark is decoration or obfuscation.
 _VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
+_MARK_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_FOREIGN_MARK_RE = re.compile(
+    "[" + "".join(
+        f"{chr(c)}" for c in range(0x300, 0x370) if chr(c) not in _VIETNAMESE_MARKS
+    ) + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _MONEY_RE = re.compile(r"^(\d+)(k|tr|trieu|ty|cu|d|vnd|usd|usdt)(\d{0,3})$")
 _MONEY_UNITS = {
@@ -61,23 +68,18 @@ def clean(text: str) -> str:
     non-Vietnamese combining marks (used to dodge filters) are dropped.
     """
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
-    decomposed = unicodedata.normalize("NFD", text)
-    kept = []
-    for ch in decomposed:
-        cat = unicodedata.category(ch)
-        if cat == "Mn" and ch not in _VIETNAMESE_MARKS:
-            continue
-        if cat in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\t":
-            kept.append(" ")
-            continue
-        kept.append(ch)
-    return unicodedata.normalize("NFC", "".join(kept))
+    text = _CONTROL_RE.sub(" ", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", _FOREIGN_MARK_RE.sub("", unicodedata.normalize("NFD", text)))
+    return text
 
 
 def fold(text: str) -> str:
     """Lower case without diacritics (đ→d); punctuation and digits stay in place."""
-    decomposed = unicodedata.normalize("NFD", clean(text).lower())
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    low = clean(text).lower()
+    if low.isascii():
+        return low
+    stripped = _MARK_RE.sub("", unicodedata.normalize("NFD", low))
     return stripped.replace("đ", "d").replace("ð", "d")
 
 

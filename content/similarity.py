@@ -65,11 +65,13 @@ class CardSimilarity:
             df.update(bag.keys())
         n = max(1, len(bags))
         self._idf = {feat: math.log((n + 1) / (d + 0.5)) for feat, d in df.items()}
-        self._vectors: dict[str, dict[str, float]] = {}
+        # Inverted index: feature -> (card, weight); a message touches only its features.
+        self._index: dict[str, list[tuple[str, float]]] = {}
         for card_id, bag in bags.items():
             vec = {f: (1 + math.log(c)) * self._idf[f] for f, c in bag.items() if c > 0}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            self._vectors[card_id] = {f: v / norm for f, v in vec.items()}
+            for f, v in vec.items():
+                self._index.setdefault(f, []).append((card_id, v / norm))
 
     def scores(self, toks: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of the message with each card (0..1), zeros left out."""
@@ -79,8 +81,7 @@ class CardSimilarity:
         if not norm:
             return {}
         out: dict[str, float] = {}
-        for card_id, card_vec in self._vectors.items():
-            dot = sum(v * card_vec.get(f, 0.0) for f, v in vec.items())
-            if dot > 0:
-                out[card_id] = dot / norm
+        for f, v in vec.items():
+            for card_id, w in self._index[f]:
+                out[card_id] = out.get(card_id, 0.0) + v * w / norm
         return out
