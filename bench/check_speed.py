@@ -49,7 +49,9 @@ def main() -> None:
     engine = checker(args.library)
     built = time.perf_counter() - t0
     lookup = make_lookup(args.registry_size)
-    texts = [json.loads(ln)["text"] for ln in resolve(args.path).read_text("utf-8").splitlines() if ln.strip()]
+    texts = [
+        json.loads(ln)["text"] for ln in resolve(args.path).read_text("utf-8").splitlines() if ln.strip()
+    ]
     for text in texts:  # warm caches once
         engine.check(text, lookup)
     times: list[float] = []
@@ -63,9 +65,11 @@ def main() -> None:
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     print(f"checker built in {built * 1000:.0f} ms; registry of {args.registry_size:,} entities")
-    print(f"{len(times)} checks: {len(times) / total:,.0f} messages/s, "
-          f"p50 {statistics.median(times) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, "
-          f"max {times[-1] * 1000:.2f} ms")
+    print(
+        f"{len(times)} checks: {len(times) / total:,.0f} messages/s, "
+        f"p50 {statistics.median(times) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, "
+        f"max {times[-1] * 1000:.2f} ms"
+    )
     big = ("Tôi nhận được cuộc gọi từ 0912 345 678 bảo chuyển tiền vào tài khoản tạm giữ. " * 1300)[:100_000]
     t = time.perf_counter()
     engine.check(big, lookup)

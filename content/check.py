@@ -12,7 +12,7 @@ from typing import Protocol
 from content.extract import extract
 from content.lexicon import lines
 from content.normalize import tokens
-from content.result import CheckResult, ModusScore, RegistryLookup, Verdict, no_registry
+from content.result import CheckResult, ModusScore, RegistryLookup, no_registry
 from content.schema import Card
 from content.score import Matcher, ModusScorer, Phrase, compile_phrase
 from content.verdict import Evidence, decide, reasons
@@ -45,9 +45,7 @@ class Checker:
     """Scores a text against every modus card and returns the contract's result."""
 
     def __init__(self, library: CardSource | Iterable[Card]) -> None:
-        cards: Sequence[Card] = (
-            library.modus_cards() if hasattr(library, "modus_cards") else list(library)
-        )
+        cards: Sequence[Card] = library.modus_cards() if hasattr(library, "modus_cards") else list(library)
         cards = [c for c in cards if c.kind == "modus"]
         self._titles = {c.id: c.title for c in cards}
         self._scorer = ModusScorer(cards)
@@ -76,9 +74,7 @@ class Checker:
         return CheckResult(
             verdict=verdict,
             modus=[
-                ModusScore(s.card_id, round(s.score, 4))
-                for s in scores[:MAX_LISTED]
-                if s.score >= MIN_LISTED
+                ModusScore(s.card_id, round(s.score, 4)) for s in scores[:MAX_LISTED] if s.score >= MIN_LISTED
             ],
             entities=entities,
             reported=reported,
@@ -91,12 +87,17 @@ class Checker:
         hits = self._matcher.find(toks)
         return {
             "tokens": " ".join(toks),
-            "signals": sorted({f"{h.phrase.owner}:{h.phrase.text}" for h in hits if h.phrase.owner.startswith("@")}),
+            "signals": sorted(
+                {f"{h.phrase.owner}:{h.phrase.text}" for h in hits if h.phrase.owner.startswith("@")}
+            ),
             "scores": [
-                {"id": s.card_id, "score": round(s.score, 3), "strong": s.strong, "weak": s.weak, "negative": s.negative}
+                {
+                    "id": s.card_id,
+                    "score": round(s.score, 3),
+                    "strong": s.strong,
+                    "weak": s.weak,
+                    "negative": s.negative,
+                }
                 for s in self._scorer.score(hits, toks)[:4]
             ],
         }
-
-
-

@@ -8,6 +8,7 @@ genuine domain nor one of its subdomains.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,10 +44,8 @@ def decode_host(host: str) -> str:
     labels = []
     for label in host.split("."):
         if label.startswith("xn--"):
-            try:
+            with contextlib.suppress(UnicodeError, ValueError):
                 label = label[4:].encode("ascii").decode("punycode")
-            except (UnicodeError, ValueError):
-                pass
         labels.append(label)
     return ".".join(labels)
 
@@ -106,9 +105,7 @@ class LookalikeIndex:
     def _is_genuine(self, host: str) -> bool:
         if host.endswith(".gov.vn") or host == "gov.vn":
             return True
-        return any(
-            host == d or host.endswith("." + d) for b in self._brands for d in b.genuine
-        )
+        return any(host == d or host.endswith("." + d) for b in self._brands for d in b.genuine)
 
     def lookalike_of(self, host: str) -> str | None:
         """The genuine domain `host` imitates, or None."""

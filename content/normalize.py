@@ -21,9 +21,9 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), No
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
 _MARK_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _FOREIGN_MARK_RE = re.compile(
-    "[" + "".join(
-        f"{chr(c)}" for c in range(0x300, 0x370) if chr(c) not in _VIETNAMESE_MARKS
-    ) + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+    "["
+    + "".join(f"{chr(c)}" for c in range(0x300, 0x370) if chr(c) not in _VIETNAMESE_MARKS)
+    + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 )
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _MONEY_RE = re.compile(r"^(\d+)(k|tr|trieu|ty|cu|d|vnd|usd|usdt)(\d{0,3})$")
@@ -52,13 +52,38 @@ _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"))
 _TELEX_W = (("uw", "u"), ("ow", "o"), ("aw", "a"), ("w", "u"))
 
 _PRONOUNS = frozenset(
-    "e em a anh c chi minh toi t tao ban b co chu bac ong ba bo me con chau no".split()
+    [
+        "e",
+        "em",
+        "a",
+        "anh",
+        "c",
+        "chi",
+        "minh",
+        "toi",
+        "t",
+        "tao",
+        "ban",
+        "b",
+        "co",
+        "chu",
+        "bac",
+        "ong",
+        "ba",
+        "bo",
+        "me",
+        "con",
+        "chau",
+        "no",
+    ]
 )
-_HUSBAND_NEXT = frozenset("oi cua voi minh".split())  # "ck oi", "ck cua chi": husband
-_TASK_CONTEXT = frozenset("lam nhan cac moi tung giao hoan thanh tha like follow chot".split())
-_TASK_NEXT = frozenset("nhom tha like follow chot tiktok dau cuoi tiep don".split())
-_BANK_CONTEXT = frozenset("tk stk khoan the vay qua cua mo so taikhoan".split())
-_POLICE_NEXT = frozenset("phuong xa quan huyen tinh tp thanh tx khu".split())
+_HUSBAND_NEXT = frozenset(["oi", "cua", "voi", "minh"])  # "ck oi", "ck cua chi": husband
+_TASK_CONTEXT = frozenset(
+    ["lam", "nhan", "cac", "moi", "tung", "giao", "hoan", "thanh", "tha", "like", "follow", "chot"]
+)
+_TASK_NEXT = frozenset(["nhom", "tha", "like", "follow", "chot", "tiktok", "dau", "cuoi", "tiep", "don"])
+_BANK_CONTEXT = frozenset(["tk", "stk", "khoan", "the", "vay", "qua", "cua", "mo", "so", "taikhoan"])
+_POLICE_NEXT = frozenset(["phuong", "xa", "quan", "huyen", "tinh", "tp", "thanh", "tx", "khu"])
 
 
 def clean(text: str) -> str:

@@ -176,9 +176,7 @@ class ModusScorer:
         sim = self._similarity.scores(toks[:SIM_TOKENS]) if toks else {}
         by_card: dict[str, dict[str, list[Phrase]]] = {}
         for hit in _drop_nested([h for h in hits if h.phrase.owner in self._ids]):
-            by_card.setdefault(hit.phrase.owner, {}).setdefault(hit.phrase.kind, []).append(
-                hit.phrase
-            )
+            by_card.setdefault(hit.phrase.owner, {}).setdefault(hit.phrase.kind, []).append(hit.phrase)
         out: list[CardScore] = []
         for card_id in by_card.keys() | sim.keys():
             kinds = by_card.get(card_id, {})

@@ -10,8 +10,9 @@ when several do; it never raises the verdict on its own.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from content.normalize import tokens
 from content.schema import Card
@@ -20,13 +21,114 @@ __all__ = ["CardSimilarity"]
 
 # Function words that carry no modus: left out of the bags.
 _STOP = frozenset(
-    """
-    la va cua co khong duoc cho thi ma de o voi nay do mot cac nhung nhieu rat da dang se
-    bi vao ra len xuong toi minh em anh chi ban ho no ong ba con chau ay kia nao gi sao
-    vay nhe a oi u roi lai cung con nua moi neu khi nhu the tu den qua trong ngoai sau
-    truoc tren duoi hay hoac nguoi ai ca het chi can phai muon biet lam noi bao goi nhan
-    ngay gio hom nam thang tuan phut tieng luc 1 2 3 4 5 6 7 8 9 10 nghin trieu dong
-    """.split()
+    [
+        "la",
+        "va",
+        "cua",
+        "co",
+        "khong",
+        "duoc",
+        "cho",
+        "thi",
+        "ma",
+        "de",
+        "o",
+        "voi",
+        "nay",
+        "do",
+        "mot",
+        "cac",
+        "nhung",
+        "nhieu",
+        "rat",
+        "da",
+        "dang",
+        "se",
+        "bi",
+        "vao",
+        "ra",
+        "len",
+        "xuong",
+        "toi",
+        "minh",
+        "em",
+        "anh",
+        "chi",
+        "ban",
+        "ho",
+        "no",
+        "ong",
+        "ba",
+        "con",
+        "chau",
+        "ay",
+        "kia",
+        "nao",
+        "gi",
+        "sao",
+        "vay",
+        "nhe",
+        "a",
+        "oi",
+        "u",
+        "roi",
+        "lai",
+        "cung",
+        "con",
+        "nua",
+        "moi",
+        "neu",
+        "khi",
+        "nhu",
+        "the",
+        "tu",
+        "den",
+        "qua",
+        "trong",
+        "ngoai",
+        "sau",
+        "truoc",
+        "tren",
+        "duoi",
+        "hay",
+        "hoac",
+        "nguoi",
+        "ai",
+        "ca",
+        "het",
+        "chi",
+        "can",
+        "phai",
+        "muon",
+        "biet",
+        "lam",
+        "noi",
+        "bao",
+        "goi",
+        "nhan",
+        "ngay",
+        "gio",
+        "hom",
+        "nam",
+        "thang",
+        "tuan",
+        "phut",
+        "tieng",
+        "luc",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "10",
+        "nghin",
+        "trieu",
+        "dong",
+    ]
 )
 _FIELD_WEIGHTS = (("title", 2.0), ("summary", 1.0), ("how_it_works", 1.0), ("warning_signs", 1.0))
 
@@ -34,12 +136,12 @@ _FIELD_WEIGHTS = (("title", 2.0), ("summary", 1.0), ("how_it_works", 1.0), ("war
 def _features(toks: Sequence[str]) -> Counter[str]:
     words = [t for t in toks if t not in _STOP and not t.isdigit()]
     bag: Counter[str] = Counter(words)
-    bag.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if a not in _STOP or b not in _STOP)
+    bag.update(f"{a} {b}" for a, b in pairwise(toks) if a not in _STOP or b not in _STOP)
     return bag
 
 
-def _card_bag(card: Card) -> Counter[str]:
-    bag: Counter[str] = Counter()
+def _card_bag(card: Card) -> dict[str, float]:
+    bag: defaultdict[str, float] = defaultdict(float)
     for name, weight in _FIELD_WEIGHTS:
         value = getattr(card, name)
         texts: Iterable[str] = [value] if isinstance(value, str) else value
@@ -60,7 +162,7 @@ class CardSimilarity:
 
     def __init__(self, cards: Sequence[Card]) -> None:
         bags = {card.id: _card_bag(card) for card in cards}
-        df: Counter[str] = Counter()
+        df: Counter[str] = Counter()  # in how many cards a feature occurs
         for bag in bags.values():
             df.update(bag.keys())
         n = max(1, len(bags))

@@ -20,15 +20,20 @@ SCAMS = [
         "impersonate-authority",
     ),
     ("ng ta bao lam nv tha tim tiktok, nap 2tr don combo gio ko rut dc, bao sai cu phap", "task-scam"),
-    ("Vay nhanh khong tham dinh, no xau van duyet, dong phi bao hiem khoan vay truoc khi giai ngan", "loan-scam"),
+    (
+        "Vay nhanh khong tham dinh, no xau van duyet, dong phi bao hiem khoan vay truoc khi giai ngan",
+        "loan-scam",
+    ),
     ("co nguoi ck nham 5tr vao tk e roi goi bat chuyen lai vao so tai khoan khac", "mistaken-transfer"),
     ("[VCB] Tai khoan se bi khoa do chua cap nhat sinh trac hoc, cap nhat tai vcb-xacthuc.top", "fake-bank"),
 ]
 LEGIT = [
     "MobiFone: goi cuoc cua quy khach da duoc gia han. De huy gia han soan HUY gui 999. Tran trong.",
-    "Vietcombank: Ma OTP cua Quy khach la 123456, hieu luc 3 phut. Tuyet doi khong cung cap ma nay cho bat ky ai.",
+    "Vietcombank: Ma OTP cua Quy khach la 123456, hieu luc 3 phut. "
+    "Tuyet doi khong cung cap ma nay cho bat ky ai.",
     "Con ơi mẹ chuyển tiền học rồi nhé, nhận được thì nhắn mẹ.",
-    "Công an xã khuyến cáo: công an không làm việc qua điện thoại, không yêu cầu chuyển tiền vào tài khoản tạm giữ.",
+    "Công an xã khuyến cáo: công an không làm việc qua điện thoại, "
+    "không yêu cầu chuyển tiền vào tài khoản tạm giữ.",
     "mai di an lau ko mn, 7h toi nha",
 ]
 

@@ -93,10 +93,22 @@ def test_phone_used_as_account_is_both() -> None:
 @pytest.mark.parametrize(
     ("text", "host", "value"),
     [
-        ("vao https://vcb-sinhtrachoc.top/xacthuc ngay", "vcb-sinhtrachoc.top", "https://vcb-sinhtrachoc.top/xacthuc"),
+        (
+            "vao https://vcb-sinhtrachoc.top/xacthuc ngay",
+            "vcb-sinhtrachoc.top",
+            "https://vcb-sinhtrachoc.top/xacthuc",
+        ),
         ("truy cap www.tpbank-baomat.com/huy.", "tpbank-baomat.com", "http://www.tpbank-baomat.com/huy"),
-        ("link: dichvucong-gov.vn.top/xac-thuc", "dichvucong-gov.vn.top", "http://dichvucong-gov.vn.top/xac-thuc"),
-        ("vao http://Shopee-HoanTien.shop/XacNhan", "shopee-hoantien.shop", "http://shopee-hoantien.shop/XacNhan"),
+        (
+            "link: dichvucong-gov.vn.top/xac-thuc",
+            "dichvucong-gov.vn.top",
+            "http://dichvucong-gov.vn.top/xac-thuc",
+        ),
+        (
+            "vao http://Shopee-HoanTien.shop/XacNhan",
+            "shopee-hoantien.shop",
+            "http://shopee-hoantien.shop/XacNhan",
+        ),
         ("web bhxh[.]co de tra cuu", "bhxh.co", "http://bhxh.co"),
         ("hxxps://evil.xyz/a", "evil.xyz", "https://evil.xyz/a"),
     ],
@@ -148,7 +160,14 @@ def test_lookalikes(host: str, genuine: str) -> None:
 
 @pytest.mark.parametrize(
     "host",
-    ["vietcombank.com.vn", "ebank.vietcombank.com.vn", "congan.hanoi.gov.vn", "shopee.vn", "cooking.com", "vnexpress.net"],
+    [
+        "vietcombank.com.vn",
+        "ebank.vietcombank.com.vn",
+        "congan.hanoi.gov.vn",
+        "shopee.vn",
+        "cooking.com",
+        "vnexpress.net",
+    ],
 )
 def test_genuine_and_unrelated_hosts_are_no_lookalikes(host: str) -> None:
     assert lookalike_of(host) is None
