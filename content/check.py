@@ -11,8 +11,9 @@ from typing import Protocol
 
 from content.extract import extract
 from content.lexicon import lines
+from content.lookalike import brand_kind
 from content.normalize import tokens
-from content.result import CheckResult, ModusScore, RegistryLookup, no_registry
+from content.result import CheckResult, Entity, ModusScore, RegistryLookup, no_registry
 from content.schema import Card
 from content.score import Matcher, ModusScorer, Phrase, compile_phrase
 from content.verdict import Evidence, decide, reasons
@@ -23,6 +24,9 @@ MAX_ANALYSED = 20_000  # characters read for phrases; a story never needs more
 MAX_LISTED = 5
 MIN_LISTED = 0.1
 _LEGIT = ("legit", "warning")
+# A link imitating a bank or a state service is itself evidence of these (fixed) modus.
+_LOOKALIKE_MODUS = {"bank": "fake-bank", "gov": "fake-egov"}
+LOOKALIKE_HINT = 1.0
 
 
 class CardSource(Protocol):
@@ -39,6 +43,15 @@ def _signal_phrases() -> list[Phrase]:
         if phrase is not None:
             out.append(phrase)
     return out
+
+
+def _hints(entities: Iterable[Entity]) -> dict[str, float]:
+    hints: dict[str, float] = {}
+    for entity in entities:
+        kind = brand_kind(entity.lookalike_of) if entity.lookalike_of else None
+        if kind in _LOOKALIKE_MODUS:
+            hints[_LOOKALIKE_MODUS[kind]] = LOOKALIKE_HINT
+    return hints
 
 
 class Checker:
@@ -64,7 +77,7 @@ class Checker:
         entities = extract(text)
         toks = tokens(text[:MAX_ANALYSED])
         hits = self._matcher.find(toks)
-        scores = self._scorer.score(hits, toks)
+        scores = self._scorer.score(hits, toks, _hints(entities))
         signal_hits = {h.phrase.text for h in hits if h.phrase.owner[1:] in _LEGIT}
         signals = {h.phrase.owner[1:] for h in hits if h.phrase.owner.startswith("@")}
         keys = [e.key for e in entities]

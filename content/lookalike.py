@@ -15,7 +15,14 @@ from functools import lru_cache
 
 from content.lexicon import brands, risky_tlds, tlds
 
-__all__ = ["LookalikeIndex", "decode_host", "is_risky_tld", "lookalike_of", "registrable_domain"]
+__all__ = [
+    "LookalikeIndex",
+    "brand_kind",
+    "decode_host",
+    "is_risky_tld",
+    "lookalike_of",
+    "registrable_domain",
+]
 
 # Letters that render like Latin ones (Cyrillic, Greek) and visual digit/letter swaps.
 _HOMOGLYPHS = str.maketrans(
@@ -102,6 +109,10 @@ class LookalikeIndex:
         self._long_re = re.compile("|".join(map(re.escape, long_tokens)))
         self._typo_tokens = [t for t in long_tokens if len(t) >= 6]
 
+    def kind_of(self, genuine: str) -> str | None:
+        """The kind (bank, gov, brand) of a genuine domain from the brands table."""
+        return next((b.kind for b in self._brands if genuine in b.genuine), None)
+
     def _is_genuine(self, host: str) -> bool:
         if host.endswith(".gov.vn") or host == "gov.vn":
             return True
@@ -141,3 +152,10 @@ def _index() -> LookalikeIndex:
 def lookalike_of(host: str) -> str | None:
     """The genuine domain a host imitates (shared, lazily built index)."""
     return _index().lookalike_of(host)
+
+
+def brand_kind(genuine: str) -> str | None:
+    """bank, gov or brand for a genuine domain returned by `lookalike_of`."""
+    if genuine == "gov.vn":
+        return "gov"
+    return _index().kind_of(genuine)

@@ -4,14 +4,14 @@ Every phrase of every card (and the generic warning signals) is compiled once in
 one token trie, so a message is matched in a single pass whatever the size of the
 library. Phrases are written folded ("chuyen khoan vao tai khoan tam giu") and go
 through the same normaliser as messages, so teencode in a phrase is harmless.
-A `*` inside a phrase lets up to three words stand between its parts
+A `*` inside a phrase lets up to four words stand between its parts
 ("lay lai * tien" matches "lay lai het so tien").
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from content.normalize import tokens
@@ -20,7 +20,7 @@ from content.similarity import CardSimilarity
 
 __all__ = ["GAP", "Hit", "Matcher", "ModusScorer", "Phrase", "compile_phrase"]
 
-GAP = 3  # words a "*" may skip
+GAP = 4  # words a "*" may skip
 _STRONG, _WEAK, _NEGATIVE = "strong", "weak", "negative"
 WEAK_WEIGHT = 0.35
 WEAK_CAP = 1.05
@@ -166,29 +166,37 @@ class ModusScorer:
         self.phrases = phrases
         self._similarity = CardSimilarity(cards)
 
-    def score(self, hits: Iterable[Hit], toks: Sequence[str] = ()) -> list[CardScore]:
+    def score(
+        self,
+        hits: Iterable[Hit],
+        toks: Sequence[str] = (),
+        hints: Mapping[str, float] | None = None,
+    ) -> list[CardScore]:
         """Per-card scores in 0..1, best first.
 
         Strong phrases carry a card; weak ones add to it; negative ones take away.
         Likeness to the card's text adds a little, and alone gives a low back-off
-        score so the closest card is still offered when no phrase fits.
+        score so the closest card is still offered when no phrase fits. `hints` is
+        evidence from entities (a link imitating a bank), worth that many strong phrases.
         """
+        hints = hints or {}
         sim = self._similarity.scores(toks[:SIM_TOKENS]) if toks else {}
         by_card: dict[str, dict[str, list[Phrase]]] = {}
         for hit in _drop_nested([h for h in hits if h.phrase.owner in self._ids]):
             by_card.setdefault(hit.phrase.owner, {}).setdefault(hit.phrase.kind, []).append(hit.phrase)
         out: list[CardScore] = []
-        for card_id in by_card.keys() | sim.keys():
+        for card_id in by_card.keys() | sim.keys() | (hints.keys() & self._ids):
             kinds = by_card.get(card_id, {})
             strong = kinds.get(_STRONG, [])
             weak = kinds.get(_WEAK, [])
             negative = kinds.get(_NEGATIVE, [])
             likeness = sim.get(card_id, 0.0)
-            raw = sum(min(1.2, 0.8 + 0.1 * p.size) for p in strong)
-            if strong:
+            raw = sum(min(1.2, 0.8 + 0.1 * p.size) for p in strong) + hints.get(card_id, 0.0)
+            supported = bool(strong) or card_id in hints
+            if supported:
                 raw += min(WEAK_CAP, WEAK_WEIGHT * len(weak))
             raw -= NEGATIVE_WEIGHT * len(negative)
-            if strong and raw > 0:
+            if supported and raw > 0:
                 value = 1.0 - math.exp(-STEEPNESS * (raw + SIM_BONUS * likeness))
             else:
                 backoff = 0.8 * likeness + 0.08 * len(weak) - 0.1 * len(negative)

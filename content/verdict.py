@@ -22,8 +22,10 @@ from content.score import CardScore
 
 __all__ = ["ACT", "RED_FLAGS", "SUGGEST", "Evidence", "decide", "reasons"]
 
+HINT = 0.2  # a likeness-only match: enough to suggest a card when a red flag is seen
 SUGGEST = 0.35
 ACT = 0.6
+SURE = 0.75  # a request for money alone is everyday life; it needs a clear match
 RED_FLAGS = (
     "safe_account",
     "credentials",
@@ -84,9 +86,10 @@ def decide(ev: Evidence) -> Verdict:
     money = "money" in ev.signals
     if any(e.lookalike_of for e in risky):
         return Verdict.LIKELY_SCAM if ev.top >= SUGGEST or ev.flags else Verdict.SUSPICIOUS
-    if ev.top >= ACT and (ev.flags or risky or money):
+    serious = [f for f in ev.flags if f != "urgent"]
+    if ev.top >= ACT and (ev.flags or risky or (money and ev.top >= SURE)):
         level = 2
-    elif ev.top >= SUGGEST or (risky and (ev.flags or money)):
+    elif ev.top >= SUGGEST or (risky and (ev.flags or money)) or (ev.top >= HINT and serious):
         level = 1
     else:
         level = 0

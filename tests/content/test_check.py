@@ -143,7 +143,7 @@ def test_a_100_kb_message_is_checked_quickly(checker: Checker) -> None:
 def test_held_out_sets_stay_accurate(checker: Checker) -> None:
     """The engine's own held-out messages (not the eval set): a guard against regressions."""
     hits = total = alarms = 0
-    for name in ("heldout.jsonl", "heldout2.jsonl"):
+    for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl"):
         for line in (DATA / name).read_text("utf-8").splitlines():
             row = json.loads(line)
             result = checker.check(row["text"])
