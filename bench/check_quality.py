@@ -74,8 +74,10 @@ def main() -> None:
     for style in sorted(top1, key=lambda s: (s == "ALL", s)):
         h1, h3, n = top1[style]
         print(f"{style:<15}{n:>4}{h1 / n:>8.3f}{h3 / n:>8.3f}")
-    print(f"false alarms: {alarms[0]}/{alarms[1]} = {alarms[0] / max(1, alarms[1]):.3f}"
-          f" (suspicious: {suspicious_clean})")
+    print(
+        f"false alarms: {alarms[0]}/{alarms[1]} = {alarms[0] / max(1, alarms[1]):.3f}"
+        f" (suspicious: {suspicious_clean})"
+    )
     print(f"entity recall: {ent[0]}/{ent[1]} = {ent[0] / max(1, ent[1]):.3f}")
     if args.verbose:
         print("\n".join(misses))

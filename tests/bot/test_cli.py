@@ -32,7 +32,11 @@ def test_check_jsonl_keeps_the_contract_on_every_line(env: dict[str, str]) -> No
     stdin = ("\n".join(lines) + "\n").encode() + b"\xff\xfe bad bytes\n"
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "check", "--jsonl"],
-        input=stdin, capture_output=True, env={**env, "PATH": "/usr/bin:/bin"}, timeout=120, check=False,
+        input=stdin,
+        capture_output=True,
+        env={**env, "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr.decode()
     out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
@@ -64,7 +68,9 @@ def test_content_check_names_file_field_and_reason(tmp_path: Path) -> None:
     for card in src.glob("*.yaml"):
         (lib / card.name).write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
     bad = lib / "fake-bank.yaml"
-    bad.write_text(bad.read_text(encoding="utf-8").replace("reviewed: ", "reviewed: not-a-date #"), encoding="utf-8")
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("reviewed: ", "reviewed: not-a-date #"), encoding="utf-8"
+    )
     result = CliRunner().invoke(main, ["content", "check", "--path", str(lib)])
     assert result.exit_code == 1
     assert "fake-bank.yaml" in result.output and "reviewed" in result.output

@@ -20,7 +20,9 @@ def test_plain_strips_tags_and_unescapes() -> None:
 def test_numbered_options_across_a_batch() -> None:
     replies = [
         Reply("Một", buttons=[[Button("A", "a")]]),
-        Reply("Hai", buttons=[[Button("B", "b"), Button("Web", "w", url="https://x.vn")], [Button("C", "c")]]),
+        Reply(
+            "Hai", buttons=[[Button("B", "b"), Button("Web", "w", url="https://x.vn")], [Button("C", "c")]]
+        ),
     ]
     out = render(replies, PLAIN)
     assert out[0].chunks == ["Một\n\n1. A"]
