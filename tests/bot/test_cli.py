@@ -101,3 +101,15 @@ def test_db_upgrade_creates_the_schema(env: dict[str, str], tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cg.db").exists()
+
+
+def test_serve_refuses_to_start_with_an_invalid_card(env: dict[str, str], tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for card in (Path(__file__).parents[2] / "content" / "library").glob("*.yaml"):
+        (lib / card.name).write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    card = lib / "loan-scam.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("what_to_do:", "what_to_doo:"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--port", "1"], env={**env, "CANHGIAC_LIBRARY_DIR": str(lib)})
+    assert result.exit_code == 1
+    assert "loan-scam.yaml" in result.output and "what_to_do" in result.output
