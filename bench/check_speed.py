@@ -12,7 +12,6 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Iterable, Mapping
 
 from _common import REPO, checker, resolve
 
