@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -43,7 +44,26 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     return services
 
 
-def build_worker(services: Services, limiters: dict[str, Limiter]) -> OutboxWorker:
+async def run_worker(settings: Settings, *, name: str | None = None) -> None:
+    """`canhgiac worker`: only the outbox worker (and alert schedule), until SIGINT/SIGTERM."""
+    import signal
+
+    services = build_runtime(settings.model_copy(update={"run_worker": False}), migrate=settings.is_embedded)
+    worker = build_worker(services, services.dispatcher.gates, name=name)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop)
+    try:
+        await worker.run()
+    finally:
+        for stopper in services.shutdown:
+            await stopper()
+        services.engine.dispose()
+
+
+def build_worker(
+    services: Services, limiters: dict[str, Limiter], *, name: str | None = None
+) -> OutboxWorker:
     """The outbox worker over the configured channels, sharing the platforms' limiters."""
     settings = services.settings
     worker = OutboxWorker(
@@ -54,6 +74,7 @@ def build_worker(services: Services, limiters: dict[str, Limiter]) -> OutboxWork
         batch=settings.outbox_batch,
         concurrency=settings.outbox_concurrency,
         lease=settings.outbox_lease,
+        name=name,
     )
     worker.on_unreachable.append(end_subscriptions_hook(services.engine))
     return worker
