@@ -7,7 +7,6 @@ import logging
 import random
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from bot.channels.base import (
     Channel,
@@ -17,10 +16,8 @@ from bot.channels.base import (
     Unreachable,
     WindowClosed,
 )
+from bot.ratelimit import priority_traffic
 from content.messages import Reply
-
-if TYPE_CHECKING:
-    from bot.ratelimit import Limiter
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +42,20 @@ async def deliver(
     *,
     attempts: int = 4,
     base_delay: float = 0.5,
-    gate: Limiter | None = None,
 ) -> tuple[Outcome, str | None]:
     """Send now, retrying in place; for direct replies, where the user is waiting.
 
-    With a gate, a reply honours the platform's shared 429 pause (and sets it) but takes
-    no slot of the broadcast rate: replies keep priority over queued traffic.
+    Sent as priority traffic: the channel's rate gate lets a reply pass ahead of queued
+    broadcasts, though it still waits out a 429 pause with every other sender.
     """
     error: str | None = None
     for attempt in range(1, attempts + 1):
-        if gate is not None:
-            await gate.wait(user_key, priority=True)
         retry_after: list[float] = []
-        outcome, error = await send_once(channel, user_key, replies, on_retry_after=retry_after.append)
+        with priority_traffic():
+            outcome, error = await send_once(channel, user_key, replies, on_retry_after=retry_after.append)
         if outcome is not Outcome.RETRY_LATER:
             return outcome, error
-        if retry_after and gate is not None:
-            gate.pause(retry_after[0])  # every sender waits; the next gate.wait() sleeps it out
-        elif attempt < attempts:
+        if attempt < attempts:
             delay = min(retry_after[0], 60.0) if retry_after else backoff(attempt, base=base_delay, cap=10.0)
             await asyncio.sleep(delay)
     return Outcome.FAILED, error

@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
-from bot.ratelimit import Limiter
 from content.messages import Reply
 from handlers.conversation import Conversations, apology
 from handlers.messages import IncomingMessage
@@ -54,8 +53,6 @@ class Dispatcher:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_unreachable: list[Callable[[str, str], None]] = []
-        # Per platform, shared with the outbox worker: replies honour a 429 pause.
-        self.gates: dict[str, Limiter] = {}
 
     def add_channel(self, channel: InboundChannel) -> None:
         self.channels[channel.name] = channel
@@ -135,9 +132,7 @@ class Dispatcher:
         for msg in messages:
             replies = await self._answer(update_id, msg)
             if replies:
-                outcome, send_error = await deliver(
-                    channel, msg.user_key, replies, gate=self.gates.get(channel_name)
-                )
+                outcome, send_error = await deliver(channel, msg.user_key, replies)
                 if outcome is Outcome.UNREACHABLE:
                     await asyncio.to_thread(self._unreachable, channel_name, msg.user_key, send_error)
                 elif outcome is not Outcome.SENT:

@@ -5,10 +5,11 @@ and the dispatcher's direct replies). `RateGate` keeps the state in the process;
 `RedisRateGate` keeps it in Redis, so every process of a deployment shares one rate,
 one per-chat gap and one pause (used when CANHGIAC_REDIS_URL is set).
 
-Queued traffic (notifications, broadcasts) takes a slot of the overall rate and keeps
-the per-chat gap; a direct reply to a resident passes with `priority=True`: it honours
-a 429 pause but takes no slot, so a broadcast never delays a reply. The broadcast rate
-is set below the platform's ceiling to leave that headroom.
+Channels call `wait(chat)` before each API call and `pause(seconds)` on a 429. Queued
+traffic (notifications, broadcasts) takes a slot of the overall rate and keeps the
+per-chat gap; a direct reply to a resident is sent inside `priority_traffic()` (see
+bot.delivery.deliver): it honours a 429 pause but takes no slot, so a broadcast never
+delays a reply. The queued rate is set below the platform's ceiling to leave that headroom.
 """
 
 from __future__ import annotations
@@ -17,9 +18,24 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
+
+_PRIORITY: ContextVar[bool] = ContextVar("canhgiac_priority_traffic", default=False)
+
+
+@contextmanager
+def priority_traffic() -> Iterator[None]:
+    """Sends inside this block are replies a resident waits for: they skip the queued rate."""
+    token = _PRIORITY.set(True)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
 
 
 class Limiter(Protocol):
@@ -60,6 +76,7 @@ class RateGate:
         return max(0.0, self._paused_until - time.monotonic())
 
     async def wait(self, chat: str | None = None, *, priority: bool = False) -> None:
+        priority = priority or _PRIORITY.get()
         while True:
             async with self._lock:
                 now = time.monotonic()
@@ -190,6 +207,7 @@ class RedisRateGate:
             self._warn(exc)
 
     async def wait(self, chat: str | None = None, *, priority: bool = False) -> None:
+        priority = priority or _PRIORITY.get()
         while True:
             if time.monotonic() < self._down_until:
                 await self._local.wait(chat, priority=priority)

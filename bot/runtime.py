@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -20,9 +19,6 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-# Zalo OA: a consultation message only within 7 days of the user's last interaction.
-ZALO_WINDOW = dt.timedelta(days=7)
-
 
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     """Services with every configured channel; the embedded default migrates on start."""
@@ -30,11 +26,9 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     if migrate:
         upgrade(services.engine)
     services.channels["web"] = WebChatChannel()
-    limiters = build_limiters(settings, services)
-    services.dispatcher.gates.update(limiters)
     services.dispatcher.on_unreachable.append(end_subscriptions_hook(services.engine))
     if settings.run_worker:
-        worker = build_worker(services, limiters)
+        worker = build_worker(services)
         services.background.append(worker.run)
 
         async def stop_worker() -> None:
@@ -49,7 +43,7 @@ async def run_worker(settings: Settings, *, name: str | None = None) -> None:
     import signal
 
     services = build_runtime(settings.model_copy(update={"run_worker": False}), migrate=settings.is_embedded)
-    worker = build_worker(services, services.dispatcher.gates, name=name)
+    worker = build_worker(services, name=name)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stop)
@@ -61,16 +55,12 @@ async def run_worker(settings: Settings, *, name: str | None = None) -> None:
         services.engine.dispose()
 
 
-def build_worker(
-    services: Services, limiters: dict[str, Limiter], *, name: str | None = None
-) -> OutboxWorker:
-    """The outbox worker over the configured channels, sharing the platforms' limiters."""
+def build_worker(services: Services, *, name: str | None = None) -> OutboxWorker:
+    """The outbox worker over the configured channels (each keeps its platform's limits)."""
     settings = services.settings
     worker = OutboxWorker(
         services.engine,
         services.channels,
-        limiters=limiters,
-        windows={name: ZALO_WINDOW for name in services.channels if name.startswith("zalo")},
         batch=settings.outbox_batch,
         concurrency=settings.outbox_concurrency,
         lease=settings.outbox_lease,
@@ -80,32 +70,21 @@ def build_worker(
     return worker
 
 
-def build_limiters(settings: Settings, services: Services) -> dict[str, Limiter]:
-    """One limiter per platform channel: in Redis when configured (shared by every process)."""
-    redis_client = None
-    if settings.redis_url:
+def platform_gate(services: Services, platform: str, *, per_second: float, chat_gap: float = 0.0) -> Limiter:
+    """The rate gate of one platform, shared by its senders: in Redis when configured."""
+    settings = services.settings
+    if not settings.redis_url:
+        return RateGate(per_second=per_second, per_chat_interval=chat_gap)
+    if services.redis is None:
         from redis.asyncio import Redis
 
-        redis_client = Redis.from_url(settings.redis_url)
+        client = services.redis = Redis.from_url(settings.redis_url)
 
         async def close_redis() -> None:
-            await redis_client.aclose()
+            await client.aclose()
 
         services.shutdown.append(close_redis)
-
-    limits: dict[str, tuple[float, float]] = {}
-    for name in services.channels:
-        if name.startswith("telegram"):
-            limits[name] = (settings.telegram_rate, settings.telegram_chat_gap)
-        elif name.startswith("zalo"):
-            limits[name] = (settings.zalo_rate_per_minute / 60.0, 0.0)
-    limiters: dict[str, Limiter] = {}
-    for name, (rate, gap) in limits.items():
-        if redis_client is not None:
-            limiters[name] = RedisRateGate(redis_client, name, per_second=rate, per_chat_interval=gap)
-        else:
-            limiters[name] = RateGate(per_second=rate, per_chat_interval=gap)
-    return limiters
+    return RedisRateGate(services.redis, platform, per_second=per_second, per_chat_interval=chat_gap)
 
 
 def end_subscriptions_hook(engine: Engine) -> Callable[[str, str], None]:

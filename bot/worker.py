@@ -23,7 +23,6 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.delivery import Outcome, backoff, send_once
-from bot.ratelimit import Limiter
 from content.messages import replies_from_payload
 from storage import alerts, outbox, users
 from storage.db import transaction
@@ -49,8 +48,6 @@ class OutboxWorker:
         engine: Engine,
         channels: dict[str, Channel],
         *,
-        limiters: dict[str, Limiter] | None = None,
-        windows: dict[str, dt.timedelta] | None = None,
         batch: int = 50,
         idle_sleep: float = 0.5,
         concurrency: int = 16,
@@ -60,9 +57,6 @@ class OutboxWorker:
     ) -> None:
         self.engine = engine
         self.channels = channels
-        self.limiters = limiters if limiters is not None else {}
-        # Channels that may only write to users who wrote within a window (Zalo: 7 days).
-        self.windows = windows if windows is not None else {}
         self.batch = batch
         self.idle_sleep = idle_sleep
         self.concurrency = concurrency
@@ -127,14 +121,11 @@ class OutboxWorker:
         rows = await asyncio.to_thread(self._claim)
         if not rows:
             return 0
-        closed, self._cancelled = await asyncio.to_thread(self._before_sending, rows)
+        self._cancelled = await asyncio.to_thread(self._cancelled_alerts, rows)
         to_send: list[OutboxMessage] = []
         for row in rows:
             if row.alert_id is not None and row.alert_id in self._cancelled:
                 self._results.append(_Result(row, "cancelled"))
-            elif row.id in closed:
-                # Zalo: no consultation message outside the window; recorded, never attempted.
-                self._results.append(_Result(row, "window_closed", "outside the messaging window"))
             elif row.attempts > MAX_ATTEMPTS:
                 self._results.append(_Result(row, "failed", "gave up after repeated attempts"))
             else:
@@ -173,36 +164,24 @@ class OutboxWorker:
                 stale_after=dt.timedelta(seconds=self.lease),
             )
 
-    def _before_sending(self, rows: list[OutboxMessage]) -> tuple[set[int], set[int]]:
-        """Rows whose messaging window is closed, and alerts cancelled meanwhile, in one read."""
-        now = utcnow()
-        closed: set[int] = set()
+    def _cancelled_alerts(self, rows: list[OutboxMessage]) -> set[int]:
         with transaction(self.engine) as session:
-            for channel, window in self.windows.items():
-                keys = sorted({r.user_key for r in rows if r.channel == channel})
-                if not keys:
-                    continue
-                seen = users.last_inbound(session, channel=channel, user_keys=keys)
-                for row in rows:
-                    last = seen.get(row.user_key)
-                    if row.channel == channel and (last is None or now - last > window):
-                        closed.add(int(row.id or 0))
-            cancelled = alerts.cancelled_among(session, [r.alert_id for r in rows if r.alert_id])
-        return closed, cancelled
+            return alerts.cancelled_among(session, [r.alert_id for r in rows if r.alert_id])
 
     async def _send(self, row: OutboxMessage) -> _Result:
+        """One row through its channel; the channel keeps the platform's rate and window rules.
+
+        The channel's rate gate counts this as queued traffic (a slot of the overall rate,
+        the per-chat gap) and pauses every sender on a 429; the row then waits in place.
+        """
         channel = self.channels.get(row.channel)
         if channel is None:
             return _Result(row, "failed", "no such channel")
-        limiter = self.limiters.get(row.channel)
         replies = replies_from_payload(row.payload)
+        last_wait = 1.0
         for _ in range(MAX_PAUSES_IN_PLACE):
             if row.alert_id is not None and row.alert_id in self._cancelled:
                 return _Result(row, "cancelled")
-            if limiter is not None:
-                await limiter.wait(row.user_key)
-                if row.alert_id is not None and row.alert_id in self._cancelled:
-                    return _Result(row, "cancelled")
             retry_after: list[float] = []
             outcome, error = await send_once(
                 channel, row.user_key, replies, on_retry_after=retry_after.append
@@ -211,17 +190,14 @@ class OutboxWorker:
                 return _Result(row, "sent")
             if outcome is not Outcome.RETRY_LATER:
                 return _Result(row, outcome.value, error)
-            if retry_after:
-                # 429: every sender of this platform pauses; this row waits with them.
-                if limiter is None:
-                    return _Result(row, "retry", error, utcnow() + dt.timedelta(seconds=retry_after[0]))
-                limiter.pause(retry_after[0])
-                continue
-            if row.attempts >= MAX_ATTEMPTS:
-                return _Result(row, "failed", error)
-            delay = backoff(row.attempts, base=1.0)
-            return _Result(row, "retry", error, utcnow() + dt.timedelta(seconds=delay))
-        return _Result(row, "retry", "rate limited repeatedly", utcnow() + dt.timedelta(seconds=5))
+            if not retry_after:  # 5xx, timeout: back to the queue with backoff
+                if row.attempts >= MAX_ATTEMPTS:
+                    return _Result(row, "failed", error)
+                delay = backoff(row.attempts, base=1.0)
+                return _Result(row, "retry", error, utcnow() + dt.timedelta(seconds=delay))
+            last_wait = retry_after[0]
+        at = utcnow() + dt.timedelta(seconds=last_wait)
+        return _Result(row, "retry", "rate limited repeatedly", at)
 
     async def _flush_periodically(self) -> None:
         while True:

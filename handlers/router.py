@@ -31,10 +31,8 @@ ACTIONS: dict[str, Action] = {
     "alerts": subscribe.show,
     "unsub": subscribe.unsubscribe,
     "sub": subscribe.action,
-    # Platform events the adapters turn into payloads (Zalo follow/unfollow, Telegram block).
+    # A new Zalo follower (the adapter's payload for the `follow` event).
     "follow": subscribe.on_follow,
-    "unfollow": subscribe.on_gone,
-    "blocked": subscribe.on_gone,
 }
 
 # Features that a flow module may provide; without one the user is told it is coming.

@@ -2,8 +2,9 @@
 
 Names are matched by content.places (with or without diacritics, old names as aliases);
 when a name could mean several places the resident picks one: we ask, never guess.
-Platform events arrive as payloads: `follow` (Zalo) offers to subscribe, `unfollow`
-(Zalo) and `blocked` (Telegram) end the subscription quietly.
+A Zalo `follow` arrives as the payload `follow` and offers to subscribe; a Zalo unfollow,
+a Telegram block or a 403 reach the `on_unreachable` hooks, which end the subscription
+(bot.runtime.end_subscriptions_hook).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from handlers.check import menu_button
 from handlers.context import HandlerContext
 from handlers.menu import show_menu
 from handlers.messages import IncomingMessage
-from storage import subscriptions, users
+from storage import subscriptions
 
 STEP_PROVINCE = "sub.province"
 STEP_WARD = "sub.ward"
@@ -80,15 +81,6 @@ def on_follow(ctx: HandlerContext, _arg: str = "") -> list[Reply]:
     rows.append([Button(replies.label("check"), "check")])
     rows.append([menu_button()])
     return [Reply(replies.render("follow_welcome"), buttons=rows)]
-
-
-def on_gone(ctx: HandlerContext, arg: str = "") -> list[Reply]:
-    """The resident unfollowed (Zalo) or blocked us (Telegram): stop writing to them; no reply."""
-    reason = subscriptions.END_UNFOLLOWED
-    subscriptions.end_all(ctx.session, channel=ctx.channel, user_key=ctx.user_key, reason=reason)
-    users.mark_unreachable(ctx.session, channel=ctx.channel, user_key=ctx.user_key, reason=arg or reason)
-    ctx.state.reset()
-    return []
 
 
 def _ask_province(ctx: HandlerContext) -> list[Reply]:

@@ -7,13 +7,17 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.channels.base import Capabilities
+from bot.channels.base import Capabilities, RetryAfter
+from bot.ratelimit import Limiter
 from content.messages import Reply
 
 
 class RecordingChannel:
-    def __init__(self, name: str = "telegram", *, latency: float = 0.0) -> None:
+    """Like the real channels: waits on its platform gate before a call, pauses it on a 429."""
+
+    def __init__(self, name: str = "telegram", *, latency: float = 0.0, gate: Limiter | None = None) -> None:
         self.name = name
+        self.gate = gate
         self.capabilities = Capabilities(max_len=4096, buttons=True, html=True)
         self.latency = latency
         self.sent: list[tuple[float, str]] = []  # (monotonic time, user_key)
@@ -23,6 +27,8 @@ class RecordingChannel:
         self._lock = threading.Lock()
 
     async def send(self, user_key: str, replies: list[Reply]) -> None:
+        if self.gate is not None:
+            await self.gate.wait(user_key)
         if self.latency:
             await asyncio.sleep(self.latency)
         if self.hang_after is not None and len(self.sent) >= self.hang_after:
@@ -32,6 +38,8 @@ class RecordingChannel:
             error = queued.pop(0) if queued else None
             if error is not None:
                 self.errors_at.append(time.monotonic())
+                if isinstance(error, RetryAfter) and self.gate is not None:
+                    self.gate.pause(error.seconds)
                 raise error
             self.sent.append((time.monotonic(), user_key))
 

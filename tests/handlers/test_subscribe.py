@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from content import places
-from storage.models import Subscription, User
+from storage.models import Subscription
 from tests.harness import Conversation
 
 HOAN_KIEM = places.match_ward(1, "Hoàn Kiếm")[0]
@@ -120,18 +120,6 @@ def test_numbered_choice_on_a_plain_channel(conversation: Conversation, services
     conversation.say("1")
     conversation.say("hai chau")
     assert "Đã đăng ký" in conversation.text and "Phường Hải Châu" in conversation.text
-
-
-def test_unfollow_ends_the_subscription_quietly(conversation: Conversation, services) -> None:  # type: ignore[no-untyped-def]
-    conversation.say("/canhbao")
-    conversation.say("ha noi")
-    conversation.say("hoan kiem")
-    assert conversation.press("unfollow") == []
-    (sub,) = _subs(services)
-    assert (sub.active, sub.end_reason) == (False, "unfollowed")
-    with Session(services.engine) as session:
-        user = session.exec(select(User).where(User.user_key == "u1")).one()
-    assert user.unreachable_at is not None
 
 
 def test_follow_offers_to_subscribe(conversation: Conversation) -> None:
