@@ -108,13 +108,16 @@ class AlertFigures:
 
 
 def officer_scope(session: Session, officer: Officer) -> Scope:
-    """The communes an officer may send to: an admin anywhere, a unit within its own area."""
+    """Where an officer may send (the same rule as the tips they see): an admin anywhere,
+    a province officer in their province, a commune officer in their commune only."""
+    if not officer.active:
+        return Scope()
     if officer.role == "admin":
         return Scope(everywhere=True)
     unit = session.get(Unit, officer.unit_id) if officer.unit_id is not None else None
-    if unit is None or not unit.active or not officer.active:
+    if unit is None or not unit.active:
         return Scope()
-    if unit.kind == "province":
+    if officer.role == "province":
         return Scope(provinces=frozenset({unit.province_code}))
     return Scope(wards=frozenset({unit.ward_code} if unit.ward_code is not None else set()))
 
