@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.delivery import Outcome, backoff, send_once
-from content.messages import replies_from_payload
+from content.messages import Reply, replies_from_payload
 from storage import alerts, outbox, users
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
@@ -67,6 +67,7 @@ class OutboxWorker:
         self._stop = asyncio.Event()
         self._results: list[_Result] = []
         self._cancelled: set[int] = set()
+        self._alert_replies: dict[int, list[Reply]] = {}
         self._flush_lock = asyncio.Lock()
 
     def stop(self) -> None:
@@ -121,7 +122,7 @@ class OutboxWorker:
         rows = await asyncio.to_thread(self._claim)
         if not rows:
             return 0
-        self._cancelled = await asyncio.to_thread(self._cancelled_alerts, rows)
+        self._cancelled = await asyncio.to_thread(self._prepare, rows)
         to_send: list[OutboxMessage] = []
         for row in rows:
             if row.alert_id is not None and row.alert_id in self._cancelled:
@@ -164,9 +165,18 @@ class OutboxWorker:
                 stale_after=dt.timedelta(seconds=self.lease),
             )
 
-    def _cancelled_alerts(self, rows: list[OutboxMessage]) -> set[int]:
+    def _prepare(self, rows: list[OutboxMessage]) -> set[int]:
+        """Alerts cancelled meanwhile, and the message of alerts not seen yet, in one read."""
+        alert_ids = {r.alert_id for r in rows if r.alert_id is not None}
         with transaction(self.engine) as session:
-            return alerts.cancelled_among(session, [r.alert_id for r in rows if r.alert_id])
+            missing = alert_ids - set(self._alert_replies)
+            self._alert_replies.update(alerts.broadcast_replies(session, missing))
+            return alerts.cancelled_among(session, alert_ids)
+
+    def _replies(self, row: OutboxMessage) -> list[Reply]:
+        if "replies" in row.payload or row.alert_id is None:
+            return replies_from_payload(row.payload)
+        return self._alert_replies.get(row.alert_id, [])
 
     async def _send(self, row: OutboxMessage) -> _Result:
         """One row through its channel; the channel keeps the platform's rate and window rules.
@@ -177,7 +187,9 @@ class OutboxWorker:
         channel = self.channels.get(row.channel)
         if channel is None:
             return _Result(row, "failed", "no such channel")
-        replies = replies_from_payload(row.payload)
+        replies = self._replies(row)
+        if not replies:
+            return _Result(row, "failed", "nothing to send")
         last_wait = 1.0
         for _ in range(MAX_PAUSES_IN_PLACE):
             if row.alert_id is not None and row.alert_id in self._cancelled:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from content import places
-from content.messages import Reply, replies_to_payload
+from content.messages import Reply, replies_from_payload, replies_to_payload
 from storage import audit
 from storage.models import Alert, Officer, OutboxMessage, Subscription, Unit, utcnow
 from storage.models.base import as_utc
@@ -313,7 +313,8 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
     if not alert.whole_province:
         conditions.append(col(Subscription.ward_code).in_(list(alert.ward_codes)))
     is_postgres = session.get_bind().dialect.name == "postgresql"
-    payload = literal(alert.payload, JSON)
+    # Rows name their alert instead of carrying 100,000 copies of the same message.
+    payload = literal({"alert_id": alert_id}, JSON)
     dedupe = (
         literal(f"alert:{alert_id}:", String)
         + col(Subscription.channel)
@@ -380,6 +381,15 @@ def finish_sent(session: Session, *, now: dt.datetime | None = None) -> list[int
             )
             done.append(int(alert_id or 0))
     return done
+
+
+def broadcast_replies(session: Session, alert_ids: Iterable[int]) -> dict[int, list[Reply]]:
+    """What the recipients of these alerts get (an alert's message is fixed once composed)."""
+    ids = list(set(alert_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(Alert.id, Alert.payload).where(col(Alert.id).in_(ids))).all()
+    return {int(i): replies_from_payload(dict(p)) for i, p in rows if i is not None}
 
 
 def cancelled_among(session: Session, alert_ids: Iterable[int]) -> set[int]:

@@ -118,7 +118,9 @@ def test_fan_out_one_row_per_recipient_and_idempotent(engine: Engine) -> None:
         BA_DINH,
         "pending",
     )
-    assert row.payload["replies"][0]["text"] == REPLY.text
+    assert row.payload == {"alert_id": alert_id}
+    with Session(engine) as session:
+        assert alerts.broadcast_replies(session, [alert_id]) == {alert_id: [REPLY]}
 
 
 def test_whole_province_reaches_every_commune(engine: Engine) -> None:
