@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, DateTime, Integer, String, cast, func, literal, true, update
+from sqlalchemy import JSON, DateTime, Integer, String, cast, func, literal, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -353,6 +353,10 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
     dialect = postgresql if is_postgres else sqlite
     stmt = dialect.insert(table).from_select(columns, source).on_conflict_do_nothing()
     session.execute(stmt)
+    if is_postgres:
+        # The planner must know the queue just grew by up to 100,000 rows, or claiming a
+        # batch sorts the whole queue instead of walking the (status, priority, id) index.
+        session.execute(text("ANALYZE outbox"))
     total = session.exec(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.alert_id == alert_id)
     ).one()
