@@ -96,15 +96,11 @@ class Library:
 
     def modus_cards(self) -> list[Card]:
         """Every modus card, sorted by id so scores and listings come out stable."""
-        return sorted(
-            (card for card in self.cards.values() if card.kind == "modus"), key=lambda c: c.id
-        )
+        return sorted((card for card in self.cards.values() if card.kind == "modus"), key=lambda c: c.id)
 
     def guides(self) -> list[Card]:
         """Every general guide card, sorted by id."""
-        return sorted(
-            (card for card in self.cards.values() if card.kind == "guide"), key=lambda c: c.id
-        )
+        return sorted((card for card in self.cards.values() if card.kind == "guide"), key=lambda c: c.id)
 
     def __len__(self) -> int:
         return len(self.cards)
@@ -155,15 +151,11 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
         if isinstance(raw_id, str):
             if raw_id != file.stem:
                 problems.append(
-                    LibraryProblem(
-                        name, "id", f"is '{raw_id}' but must equal the file name '{file.stem}'"
-                    )
+                    LibraryProblem(name, "id", f"is '{raw_id}' but must equal the file name '{file.stem}'")
                 )
             if raw_id in file_of_id:
                 problems.append(
-                    LibraryProblem(
-                        name, "id", f"'{raw_id}' is already used by {file_of_id[raw_id]}"
-                    )
+                    LibraryProblem(name, "id", f"'{raw_id}' is already used by {file_of_id[raw_id]}")
                 )
                 duplicate = True
             else:
@@ -182,16 +174,12 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
 
     for missing in sorted(REQUIRED_MODUS_IDS - file_of_id.keys()):
         problems.append(
-            LibraryProblem(
-                f"{missing}.yaml", "id", f"the required modus card '{missing}' is missing"
-            )
+            LibraryProblem(f"{missing}.yaml", "id", f"the required modus card '{missing}' is missing")
         )
     for required in sorted(REQUIRED_MODUS_IDS & file_of_id.keys()):
         if kind_of_id[required] != "modus":
             problems.append(
-                LibraryProblem(
-                    file_of_id[required], "kind", f"'{required}' is a required modus: use 'modus'"
-                )
+                LibraryProblem(file_of_id[required], "kind", f"'{required}' is a required modus: use 'modus'")
             )
 
     if problems:
@@ -250,8 +238,7 @@ def _check_card(name: str, card: Card, today: dt.date) -> list[LibraryProblem]:
                     LibraryProblem(
                         name,
                         f"phrases.{group}[{index}]",
-                        f"'{phrase}' must be lower case without diacritics "
-                        f"(write '{_fold(phrase).strip()}')",
+                        f"'{phrase}' must be lower case without diacritics (write '{_fold(phrase).strip()}')",
                     )
                 )
     return problems
@@ -260,9 +247,7 @@ def _check_card(name: str, card: Card, today: dt.date) -> list[LibraryProblem]:
 def _fold(text: str) -> str:
     """Lower case, no diacritics, đ→d: the form the matcher compares phrases in."""
     text = text.replace("đ", "d").replace("Đ", "D")
-    stripped = "".join(
-        c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
-    )
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped).lower()
 
 

@@ -73,9 +73,7 @@ def test_every_card_loads(library: Library) -> None:
 
 def test_every_required_modus_is_present(library: Library) -> None:
     assert {card.id for card in library.modus_cards()} >= REQUIRED_MODUS_IDS
-    assert [card.id for card in library.modus_cards()] == sorted(
-        card.id for card in library.modus_cards()
-    )
+    assert [card.id for card in library.modus_cards()] == sorted(card.id for card in library.modus_cards())
     card = library.get("impersonate-authority")
     assert card is not None and card.kind == "modus"
     assert library.get("no-such-card") is None

@@ -89,7 +89,7 @@ class ZaloOAClient:
         gate: RateGate | None = None,
     ) -> None:
         self._http = http
-        self._tokens = tokens
+        self.tokens = tokens
         self._base = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.gate = gate or RateGate(per_second=OA_REQUESTS_PER_SECOND)
@@ -181,7 +181,7 @@ class ZaloOAClient:
         attempt = 0
         while True:
             attempt += 1
-            token = await self._tokens.access_token()
+            token = await self.tokens.access_token()
             await self.gate.wait()
             try:
                 return await self._once(method, path, token, json_body, query, files)
@@ -192,7 +192,7 @@ class ZaloOAClient:
                 refreshed = True
                 attempt -= 1
                 log.info("Zalo token refused on %s; refreshing once", path)
-                await self._tokens.refresh(token)
+                await self.tokens.refresh(token)
             except (RateLimited, ServerError) as exc:
                 delay = self.retry.delay(attempt)
                 if isinstance(exc, RateLimited):

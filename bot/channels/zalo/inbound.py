@@ -143,11 +143,12 @@ def _user_id(data: dict[str, Any]) -> str:
 
 
 def _received_at(value: object) -> dt.datetime:
+    """The event's time (ms), never later than now: it sets the user's messaging window."""
+    now = dt.datetime.now(dt.UTC)
     try:
-        millis = int(str(value))
-    except (TypeError, ValueError):
-        return dt.datetime.now(dt.UTC)
-    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC)
+        return min(now, dt.datetime.fromtimestamp(int(str(value)) / 1000, tz=dt.UTC))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return now
 
 
 def _phone(value: object) -> str | None:
