@@ -17,6 +17,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -273,7 +274,7 @@ class TokenManager:
                 0, "stored Zalo tokens cannot be decrypted with CANHGIAC_SECRET_KEY"
             ) from None
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> dict[str, Any]:
         """What an admin may see: expiry, version, failure; never a token."""
         with Session(self.engine) as session:
             row = zalo_tokens.get_tokens(session, app_id=self.app_id)
