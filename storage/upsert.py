@@ -13,5 +13,7 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    result: Any = session.execute(stmt)
-    return bool(result.rowcount)
+    # Ask for the key back: a skipped row returns nothing. (rowcount is -1 on PostgreSQL
+    # when SQLAlchemy adds RETURNING itself, which made every repeat look inserted.)
+    result: Any = session.execute(stmt.returning(*table.primary_key.columns))
+    return result.first() is not None

@@ -62,6 +62,7 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     after: int = 0  # calls let through before the fault starts
+    expire: bool = False  # every access token expires at this call (then the call goes on)
 
 
 @dataclass
@@ -164,9 +165,13 @@ class FakeZalo:
             self._state.codes[code] = challenge
         return code
 
-    def expire_access_tokens(self) -> None:
+    def expire_access_tokens(self, *, after: int | None = None, endpoint: str = "oa/message/cs") -> None:
+        """Every access token expires now, or just before the call after `after` more good calls."""
         with self._lock:
-            self._state.access.clear()
+            if after is None:
+                self._state.access.clear()
+            else:
+                self._state.faults.setdefault(endpoint, []).append(Fault(after=after, expire=True))
 
     def fail(
         self,
@@ -250,6 +255,10 @@ class FakeZalo:
                     queue.pop(0)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
+        if fault is not None and fault.expire:
+            with self._lock:
+                self._state.access.clear()
+            fault = None
         return call, fault
 
     def _oa_error(self, call: Call, code: int) -> JSONResponse:

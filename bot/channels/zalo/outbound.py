@@ -135,6 +135,8 @@ class ZaloOAChannel:
         if not window.open:
             log.info("Zalo window closed for %s (%s); not sent", user_key, window.reason)
             raise WindowClosed(window.reason)
+        if not window.free:
+            log.info("Zalo message to %s is billed: the 48-hour free window has passed", user_key)
         steps = plan(replies)
         key = self.progress.key(user_key, replies)
         for index in range(self.progress.take(key), len(steps)):

@@ -17,6 +17,7 @@ from bot.channels.zalo.errors import NotAuthorized
 from bot.channels.zalo.models import TokenPair
 from bot.channels.zalo.oauth import TokenManager, consent_url, pkce_pair
 from bot.channels.zalo.setup import token_manager
+from content.messages import Reply
 from storage.db import make_engine
 from storage.models import ZaloToken
 from tests.bot.zalo.conftest import ZaloHarness, make_settings
@@ -84,6 +85,18 @@ async def test_token_expiring_mid_send_refreshes_once_and_sends_once(zalo: ZaloH
     assert await zalo.tokens.access_token() != first["access_token"]
     with Session(zalo.services.engine) as session:
         assert session.exec(select(ZaloToken)).one().version == 2
+
+
+async def test_token_expiring_in_the_middle_of_a_long_reply(zalo: ZaloHarness) -> None:
+    await zalo.authorize()
+    await zalo.say(USER, "menu")  # the user writes: the window is open
+    zalo.fake.expire_access_tokens(after=1)  # the first part goes out, then the token dies
+    parts = ["Phần đầu. " + "x " * 995, "Phần sau. " + "y " * 500]
+    await zalo.oa.send(USER, [Reply("\n\n".join(parts))])
+    sent = zalo.fake.texts(USER)[-2:]
+    assert sent[0].startswith("Phần đầu.") and sent[1].startswith("Phần sau.")
+    assert sum(t.startswith("Phần") for t in zalo.fake.texts(USER)) == 2  # each part exactly once
+    assert len(zalo.fake.calls("oauth/access_token")) == 1
 
 
 async def test_two_concurrent_sends_with_an_expired_token_refresh_once(zalo: ZaloHarness) -> None:
