@@ -34,25 +34,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.fakes.zalo_wire import ERROR_MESSAGES, valid_cs
+
 APP_ID = "1234567890123456789"
 APP_SECRET = "app-secret-for-tests"
 OA_ID = "388613280878808645"
 OA_SECRET_KEY = "OA_SECRET_EXAMPLE"
 BOT_TOKEN = "1459232241454765289:bot-secret-for-tests"
-
-ERROR_MESSAGES = {
-    -216: "Access token is invalid",
-    -220: "Access token has expired or been removed",
-    -32: "Exceeded the limit of requests per minute",
-    -200: "Send message failed",
-    -201: "Parameters are invalid",
-    -213: "User has not followed the OA",
-    -227: "User is banned or has been inactive for more than 45 days",
-    -230: "User has not interacted with the OA in the past 7 days",
-    -232: "User has no valid interaction with the OA",
-    -244: "User has blocked this type of message",
-    -224: "The OA package does not allow this API",
-}
 
 
 @dataclass
@@ -323,7 +311,7 @@ class FakeZalo:
             return answer
         if not self._token_ok(call):
             return self._oa_error(call, -216)
-        if not _valid_cs(body):
+        if not valid_cs(body):
             return self._oa_error(call, -201)
         with self._lock:
             self._state.sent.append(body)
@@ -417,25 +405,3 @@ class FakeZalo:
                 self._state.bot_sent.append({"method": method, **body})
                 return {"message_id": f"b{len(self._state.bot_sent):08d}", "date": now}
         return "unknown method"
-
-
-def _valid_cs(body: Any) -> bool:
-    """The consultation-message shape: a user recipient and text ≤ 2 000 and/or an attachment."""
-    if not isinstance(body, dict) or not isinstance(body.get("recipient"), dict):
-        return False
-    if not isinstance(body["recipient"].get("user_id"), str) or not isinstance(body.get("message"), dict):
-        return False
-    message = body["message"]
-    text, attachment = message.get("text"), message.get("attachment")
-    if text is None and attachment is None:
-        return False
-    if text is not None and (not isinstance(text, str) or not 0 < len(text) <= 2000):
-        return False
-    if attachment is not None:
-        payload = attachment.get("payload") if isinstance(attachment, dict) else None
-        if attachment.get("type") not in ("template", "file") or not isinstance(payload, dict):
-            return False
-        buttons = payload.get("buttons")
-        if buttons is not None and (len(buttons) > 5 or any(not b.get("title") for b in buttons)):
-            return False
-    return True

@@ -50,7 +50,14 @@ async def _record(
 ) -> Recorded:
     # Shielded: if the answer must go before the record finishes, the record still completes.
     task = asyncio.ensure_future(dispatcher.submit(channel, platform_id, user_key, payload))
+    task.add_done_callback(_consume)
     return await asyncio.wait_for(asyncio.shield(task), timeout=RECORD_TIMEOUT)
+
+
+def _consume(task: asyncio.Future[Recorded]) -> None:
+    """A record that failed after we answered 503 is logged here, not as 'never retrieved'."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a late Zalo inbox record failed: %r", task.exception())
 
 
 def oa_router(dispatcher: Dispatcher, verifier: SignatureVerifier) -> APIRouter:
