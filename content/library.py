@@ -24,31 +24,32 @@ from content.schema import Card
 
 #: The modus ids fixed by the scam-check contract (shared/eval/README.md); more may be
 #: added, none of these may go missing or be renamed.
-REQUIRED_MODUS_IDS: Final[frozenset[str]] = frozenset(
-    {
-        "impersonate-authority",
-        "task-scam",
-        "fake-investment",
-        "account-sim-trade",
-        "fake-bank",
-        "fake-egov",
-        "impersonate-service-staff",
-        "loan-scam",
-        "relative-emergency",
-        "hacked-account-borrow",
-        "romance-gift",
-        "fake-job",
-        "recovery-scam",
-        "online-shopping",
-        "prize-lottery",
-        "fake-booking",
-        "child-casting",
-        "virtual-kidnapping",
-        "mistaken-transfer",
-        "online-gambling",
-        "social-account-service",
-    }
+# The fixed modus ids of the scam-check contract, in the order residents browse them
+# (the most frequent tricks first).
+BROWSE_ORDER: Final[tuple[str, ...]] = (
+    "impersonate-authority",
+    "task-scam",
+    "fake-investment",
+    "account-sim-trade",
+    "fake-bank",
+    "fake-egov",
+    "impersonate-service-staff",
+    "loan-scam",
+    "relative-emergency",
+    "hacked-account-borrow",
+    "romance-gift",
+    "fake-job",
+    "recovery-scam",
+    "online-shopping",
+    "prize-lottery",
+    "fake-booking",
+    "child-casting",
+    "virtual-kidnapping",
+    "mistaken-transfer",
+    "online-gambling",
+    "social-account-service",
 )
+REQUIRED_MODUS_IDS: Final[frozenset[str]] = frozenset(BROWSE_ORDER)
 
 DEFAULT_LIBRARY_DIR: Final[Path] = Path(__file__).resolve().parent / "library"
 
@@ -97,6 +98,11 @@ class Library:
     def modus_cards(self) -> list[Card]:
         """Every modus card, sorted by id so scores and listings come out stable."""
         return sorted((card for card in self.cards.values() if card.kind == "modus"), key=lambda c: c.id)
+
+    def browsing_order(self) -> list[Card]:
+        """Modus cards as residents browse them: the most frequent tricks first, then the rest."""
+        rank = {card_id: pos for pos, card_id in enumerate(BROWSE_ORDER)}
+        return sorted(self.modus_cards(), key=lambda c: (rank.get(c.id, len(rank)), c.id))
 
     def guides(self) -> list[Card]:
         """Every general guide card, sorted by id."""

@@ -12,7 +12,7 @@ EMERGENCY_GUIDE = "after-scam"
 
 
 def list_cards(ctx: HandlerContext, arg: str = "") -> list[Reply]:
-    cards = ctx.library.modus_cards()
+    cards = ctx.library.browsing_order()
     pages = max(1, -(-len(cards) // PAGE_SIZE))
     page = min(max(int(arg) if arg.isdigit() else 1, 1), pages)
     chunk = cards[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]

@@ -79,14 +79,12 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-TEST_LIBRARY = Path(__file__).parent / "data" / "library"
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def test_library():  # type: ignore[no-untyped-def]
+    """The real content library: conversations are tested against the cards residents see."""
     from content.library import load_library
 
-    return load_library(TEST_LIBRARY)
+    return load_library()
 
 
 @pytest.fixture
