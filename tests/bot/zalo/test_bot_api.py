@@ -80,7 +80,8 @@ async def test_numbered_answer_opens_the_library(zalo: ZaloHarness) -> None:
     await zalo.post_bot(update("2", "m2"))
     await zalo.services.dispatcher.drain()
     last = zalo.fake.bot_sent(CHAT)[-1]["text"]
-    assert "1. " in last and len(last) <= 2000
+    first_card = zalo.services.library.browsing_order()[0]
+    assert f"1. {first_card.title}" in last and len(last) <= 2000
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret-123"])
