@@ -146,6 +146,15 @@ def registry_import(file: Path) -> None:
         sys.exit(1)
 
 
+def _vn_time(value: object) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(value, dt.datetime):
+        return str(value)
+    return value.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M %d/%m/%Y")
+
+
 @main.group()
 def zalo() -> None:
     """The Zalo Official Account (OA API v3)."""
@@ -190,7 +199,9 @@ def zalo_authorize(redirect_uri: str | None, verifier: str | None, code: str | N
         status = asyncio.run(finish_consent(settings, engine, consent, auth_code, oa_id))
     except (ZaloError, ConfigError) as exc:
         raise click.ClickException(f"không lấy được token: {exc}") from exc
-    click.echo(f"Đã lưu token Zalo OA (mã hoá). Access token hết hạn lúc {status['access_expires_at']}.")
+    click.echo(
+        f"Đã lưu token Zalo OA (mã hoá). Access token hết hạn lúc {_vn_time(status['access_expires_at'])}."
+    )
 
 
 @zalo.command("status")
@@ -212,7 +223,7 @@ def zalo_status() -> None:
     if not status.get("authorized"):
         reason = status.get("failure") or "chưa cấp quyền"
         raise click.ClickException(f"Zalo OA chưa sẵn sàng ({reason}); chạy `canhgiac zalo authorize`.")
-    click.echo(f"Token hợp lệ đến {status['access_expires_at']} (phiên bản {status['version']}).")
+    click.echo(f"Token hợp lệ đến {_vn_time(status['access_expires_at'])} (phiên bản {status['version']}).")
     if info is not None:
         click.echo(f"OA: {info.name} ({info.oa_id}), đã xác thực: {'có' if info.is_verified else 'chưa'}.")
     else:

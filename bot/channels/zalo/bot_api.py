@@ -66,7 +66,7 @@ class WebhookInfo(_Result):
 
 
 class SentMessage(_Result):
-    message_id: str
+    message_id: str = ""
     date: int | None = None
 
 

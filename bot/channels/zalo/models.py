@@ -99,7 +99,7 @@ class ConsultationRequest(_Request):
 
 
 class SendResult(_Response):
-    message_id: str
+    message_id: str = ""
     user_id: str | None = None
     sent_time: str | None = None
 
