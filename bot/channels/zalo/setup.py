@@ -37,6 +37,9 @@ def token_manager(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
         app_id=settings.zalo_app_id,
         app_secret=settings.zalo_app_secret.get_secret_value(),
     )
+    # One key setting for the whole app is the goal: when the personal-data cipher
+    # (CANHGIAC_SECRET_KEYS) is on main, pass it here instead; TokenManager only needs
+    # encrypt/decrypt of strings.
     box = SecretBox(settings.secret_key.get_secret_value(), TOKEN_PURPOSE)
     return TokenManager(engine, oauth, box, app_id=settings.zalo_app_id)
 
