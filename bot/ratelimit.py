@@ -259,3 +259,12 @@ class RedisRateGate:
                 self.platform,
                 type(exc).__name__,
             )
+
+
+def make_gate(
+    platform: str, *, per_second: float | None, chat_gap: float = 0.0, redis: Any = None
+) -> Limiter:
+    """A platform's gate: in Redis (shared by every process) when a client is given."""
+    if redis is None:
+        return RateGate(per_second=per_second, per_chat_interval=chat_gap)
+    return RedisRateGate(redis, platform, per_second=per_second, per_chat_interval=chat_gap)

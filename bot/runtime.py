@@ -10,7 +10,6 @@ from sqlalchemy.engine import Engine
 
 from bot.app import Services, build_services
 from bot.channels.webchat.channel import WebChatChannel
-from bot.ratelimit import Limiter, RateGate, RedisRateGate
 from bot.settings import Settings
 from bot.worker import OutboxWorker
 from storage import subscriptions
@@ -26,6 +25,11 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     if migrate:
         upgrade(services.engine)
     services.channels["web"] = WebChatChannel()
+    connect_redis(services)
+    if settings.zalo_oa_configured or settings.zalo_bot_configured:
+        from bot.channels.zalo.setup import install as install_zalo
+
+        install_zalo(services)
     services.dispatcher.on_unreachable.append(end_subscriptions_hook(services.engine))
     if settings.run_worker:
         worker = build_worker(services)
@@ -35,6 +39,11 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
             worker.stop()
 
         services.shutdown.append(stop_worker)
+
+    async def close_shared() -> None:
+        await close_redis(services)
+
+    services.shutdown.append(close_shared)
     return services
 
 
@@ -70,21 +79,19 @@ def build_worker(services: Services, *, name: str | None = None) -> OutboxWorker
     return worker
 
 
-def platform_gate(services: Services, platform: str, *, per_second: float, chat_gap: float = 0.0) -> Limiter:
-    """The rate gate of one platform, shared by its senders: in Redis when configured."""
-    settings = services.settings
-    if not settings.redis_url:
-        return RateGate(per_second=per_second, per_chat_interval=chat_gap)
-    if services.redis is None:
-        from redis.asyncio import Redis
+def connect_redis(services: Services) -> None:
+    """One Redis client for the process (shared rate limits), when CANHGIAC_REDIS_URL is set."""
+    if not services.settings.redis_url or services.redis is not None:
+        return
+    from redis.asyncio import Redis
 
-        client = services.redis = Redis.from_url(settings.redis_url)
+    services.redis = Redis.from_url(services.settings.redis_url)
 
-        async def close_redis() -> None:
-            await client.aclose()
 
-        services.shutdown.append(close_redis)
-    return RedisRateGate(services.redis, platform, per_second=per_second, per_chat_interval=chat_gap)
+async def close_redis(services: Services) -> None:
+    """Last of the shutdown steps: senders may still need the shared limits until then."""
+    if services.redis is not None:
+        await services.redis.aclose()
 
 
 def end_subscriptions_hook(engine: Engine) -> Callable[[str, str], None]:
