@@ -77,7 +77,7 @@ async def test_outside_the_7_day_window_is_recorded_not_sent(runtime_zalo: ZaloH
         )
     alert_id = _send_alert(zalo)
     await _drain(zalo)
-    assert [m["text"] for m in zalo.fake.sent(IN_WINDOW + "0")][0].startswith("🚨 CẢNH BÁO LỪA ĐẢO")
+    assert next(m["text"] for m in zalo.fake.sent(IN_WINDOW + "0")).startswith("🚨 CẢNH BÁO LỪA ĐẢO")
     assert zalo.fake.sent(OUTSIDE + "0") == [] and zalo.fake.sent(NEVER + "0") == []
     assert len(zalo.fake.calls("oa/message/cs")) == 1  # no API call for a closed window
     with Session(engine) as session:
