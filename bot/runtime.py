@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.engine import Engine
 
@@ -31,6 +32,11 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
 
         install_zalo(services)
     services.dispatcher.on_unreachable.append(end_subscriptions_hook(services.engine))
+    services.conversations.features = replace(
+        services.conversations.features,
+        alert_approval=settings.alert_approval,
+        alert_channels=tuple(services.channels),
+    )
     if settings.run_worker:
         worker = build_worker(services)
         services.background.append(worker.run)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import check, library, menu, subscribe
+from handlers import broadcast, check, library, menu, subscribe
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -31,6 +31,8 @@ ACTIONS: dict[str, Action] = {
     "alerts": subscribe.show,
     "unsub": subscribe.unsubscribe,
     "sub": subscribe.action,
+    "bc": broadcast.action,
+    "broadcast": broadcast.start,
     # A new Zalo follower (the adapter's payload for the `follow` event).
     "follow": subscribe.on_follow,
 }
@@ -39,7 +41,11 @@ ACTIONS: dict[str, Action] = {
 FEATURE_ACTIONS = ("report", "alerts", "status", "unsub")
 
 # Step prefixes ("check.await" → "check") to the flow that handles input at that step.
-STEPS: dict[str, StepHandler] = {"check": check.on_step, "sub": subscribe.on_step}
+STEPS: dict[str, StepHandler] = {
+    "check": check.on_step,
+    "sub": subscribe.on_step,
+    "bc": broadcast.on_step,
+}
 
 COMMANDS: dict[str, str] = {
     "/start": "start",
@@ -50,6 +56,7 @@ COMMANDS: dict[str, str] = {
     "/trangthai": "status",
     "/huongdan": "help",
     "/huycanhbao": "unsub",
+    "/phatcanhbao": "broadcast",
     "/help": "help",
 }
 
