@@ -143,7 +143,7 @@ def start_workers(
         "CANHGIAC_TELEGRAM_CHAT_GAP": "1" if rate else "0",
         "CANHGIAC_OUTBOX_BATCH": os.environ.get("BENCH_BATCH", "200"),
         "CANHGIAC_OUTBOX_CONCURRENCY": os.environ.get("BENCH_CONCURRENCY", "32"),
-        "CANHGIAC_LOG_LEVEL": "WARNING",
+        "CANHGIAC_LOG_LEVEL": os.environ.get("CANHGIAC_LOG_LEVEL", "WARNING"),
         "CANHGIAC_DATA_DIR": "/tmp/cg-bench",
     }
     if redis:
@@ -156,6 +156,12 @@ def start_workers(
         )
         for i in range(count)
     ]
+
+
+def cpu_seconds(proc: subprocess.Popen[str]) -> float:
+    """User + system CPU time the process used so far (Linux /proc)."""
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop(procs: list[subprocess.Popen[str]]) -> None:
@@ -186,30 +192,37 @@ def run_unlimited(subscribers: int, workers: int) -> dict[str, float]:
         alert_id, fan_out = prepare(url, subscribers)
         engine = make_engine(url)
         procs = start_workers(workers, db_url=url, api_url=api_url, rate=0, redis=False)
-        samples: list[tuple[float, int]] = []
+        samples: list[tuple[float, int, float]] = []  # (time, sent, workers' CPU seconds)
         deadline = time.monotonic() + 1800
         while time.monotonic() < deadline:
-            samples.append((time.monotonic(), sent_count(engine, alert_id)))
+            samples.append((time.monotonic(), sent_count(engine, alert_id), sum(map(cpu_seconds, procs))))
             if samples[-1][1] >= subscribers:
                 break
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit(f"a worker stopped: {[p.returncode for p in procs]}")
             time.sleep(0.5)
+        fake_cpu = cpu_seconds(fake)
         stop(procs)
         engine.dispose()
         stats = fake_stats(stats_url)
     finally:
         stop([fake])
         drop_database(name)
-    low, high = subscribers * 0.1, subscribers * 0.9
-    t_low = next(t for t, n in samples if n >= low)
-    n_low = next(n for t, n in samples if n >= low)
-    t_high, n_high = next((t, n) for t, n in samples if n >= high)
+    # The steady part: from 10 % to 90 % delivered (start-up and the tail left out).
+    t_low, n_low, cpu_low = next(s for s in samples if s[1] >= subscribers * 0.1)
+    t_high, n_high, cpu_high = next(s for s in samples if s[1] >= subscribers * 0.9)
     rate = (n_high - n_low) / (t_high - t_low)
+    per_cpu_second = (n_high - n_low) / max(cpu_high - cpu_low, 1e-9)  # all workers together
     return {
         "workers": workers,
         "subscribers": subscribers,
         "fan_out_seconds": round(fan_out, 2),
         "deliveries_per_second": round(rate),
         "per_worker": round(rate / workers),
+        # What one worker does per second of CPU: its rate with a core to itself.
+        "per_worker_cpu_second": round(per_cpu_second),
+        "fake_server_cpu_seconds": round(fake_cpu, 1),
+        "load_average": os.getloadavg()[0],
         "received_by_fake": stats["sent"],
         "distinct_chats": stats["chats"],
         "duplicates": stats["sent"] - stats["chats"],

@@ -109,7 +109,9 @@ class OutboxWorker:
         while True:
             await asyncio.sleep(max(self.lease / 3, 0.05))
             try:
-                await asyncio.to_thread(self._renew)
+                # Never at the same time as a flush: both update this worker's rows.
+                async with self._flush_lock:
+                    await asyncio.to_thread(self._renew)
             except Exception:
                 log.exception("could not renew the outbox lease")
 
@@ -119,6 +121,8 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Claim and send one batch; returns how many rows were handled."""
+        if self._results:  # outcomes a failed flush left behind go first
+            await self._flush()
         rows = await asyncio.to_thread(self._claim)
         if not rows:
             return 0
@@ -150,9 +154,9 @@ class OutboxWorker:
             await asyncio.gather(*(serial(group) for group in by_user.values()))
         finally:
             flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await flusher
-            await self._flush()
+        await self._flush()
         return len(rows)
 
     def _claim(self) -> list[OutboxMessage]:
@@ -214,18 +218,25 @@ class OutboxWorker:
     async def _flush_periodically(self) -> None:
         while True:
             await asyncio.sleep(self.flush_every)
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception:
+                log.exception("could not record outcomes; trying again")
 
     async def _flush(self) -> None:
-        """Write the outcomes gathered so far in one transaction; refresh cancelled alerts."""
+        """Write the outcomes gathered so far in one transaction; refresh cancelled alerts.
+
+        Shielded: cancelling the caller does not lose outcomes already being written,
+        and a failed write puts them back to be written by the next flush.
+        """
         async with self._flush_lock:
             results, self._results = self._results, []
-            alert_ids = {r.row.alert_id for r in results if r.row.alert_id is not None}
             if not results:
                 return
+            alert_ids = {r.row.alert_id for r in results if r.row.alert_id is not None}
             try:
-                cancelled = await asyncio.to_thread(self._write, results, alert_ids)
-            except Exception:
+                cancelled = await asyncio.shield(asyncio.to_thread(self._write, results, alert_ids))
+            except BaseException:
                 self._results = results + self._results
                 raise
             self._cancelled |= cancelled

@@ -120,10 +120,19 @@ def release_expired(session: Session, *, older_than: dt.datetime) -> int:
 
 
 def renew_lease(session: Session, *, worker: str, now: dt.datetime | None = None) -> int:
-    """A live worker keeps its claimed rows from being released to others."""
+    """A live worker keeps its claimed rows from being released to others.
+
+    Rows another transaction is writing (their outcome) are skipped, never waited for,
+    so a renewal cannot deadlock with the worker's own flush.
+    """
+    mine = select(OutboxMessage.id).where(
+        col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_by) == worker
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        mine = mine.with_for_update(skip_locked=True)
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_by) == worker)
+        .where(col(OutboxMessage.id).in_(mine.scalar_subquery()))
         .values(claimed_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -269,3 +269,28 @@ async def test_429_pauses_workers_of_other_processes_through_redis(engine: Engin
     assert figures(engine, alert_id).get("sent") == 60
     for client in clients:
         await client.aclose()
+
+
+@pytest.mark.postgres
+async def test_lease_renewals_and_flushes_never_lose_an_outcome(db_url: str) -> None:
+    """Renewing the lease and recording outcomes touch the same rows: neither may block the other."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks are the PostgreSQL case")
+    engine = make_engine(db_url)
+    add_subscribers(engine, 1500)
+    alert_id = start_alert(engine)
+    channel = RecordingChannel(latency=0.002)
+    workers = [
+        OutboxWorker(engine, {"telegram": channel}, batch=100, lease=0.15, flush_every=0.01, name=f"w{i}")
+        for i in range(2)
+    ]
+    beats = [asyncio.create_task(w._heartbeat()) for w in workers]  # renew every 50 ms
+    try:
+        await drain(*workers)
+    finally:
+        for beat in beats:
+            beat.cancel()
+    result = figures(engine, alert_id)
+    assert result.get("sent") == 1500 and result.open == 0
+    assert channel.received() == {f"u{i}": 1 for i in range(1500)}
+    engine.dispose()
