@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+T = TypeVar("T")
 
 log = logging.getLogger("canhgiac")
 
@@ -144,3 +152,83 @@ def registry_import(file: Path) -> None:
     click.echo(f"Đã nhập {loaded} dòng; {len(report.errors)} dòng lỗi.")
     if report.errors and not loaded:
         sys.exit(1)
+
+
+def _telegram(settings: Settings, action: Callable[[Bot], Awaitable[T]]) -> T:
+    """Run one Bot API action with the configured client; errors become a clear message."""
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.runtime import make_telegram_bot
+
+    try:
+        bot = make_telegram_bot(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def run() -> T:
+        try:
+            return await action(bot)
+        finally:
+            await bot.session.close()
+
+    try:
+        return asyncio.run(run())
+    except TelegramAPIError as exc:
+        raise click.ClickException(f"Telegram từ chối: {exc.message}") from exc
+
+
+@main.group()
+def telegram() -> None:
+    """The Telegram bot's webhook (webhook mode needs CANHGIAC_PUBLIC_URL)."""
+
+
+@telegram.command("set-webhook")
+@click.option("--drop-pending", is_flag=True, help="Discard updates Telegram is still holding.")
+@click.option("--max-connections", default=40, show_default=True, help="Parallel deliveries (1–100).")
+def telegram_set_webhook(drop_pending: bool, max_connections: int) -> None:
+    """Register CANHGIAC_PUBLIC_URL/webhooks/telegram with the secret and the update types we use."""
+    from bot.channels.telegram.admin import set_webhook
+
+    settings = _settings()
+    _setup_logging(settings)
+    if not settings.public_url:
+        raise click.ClickException("cần CANHGIAC_PUBLIC_URL (địa chỉ HTTPS công khai của máy chủ)")
+    if settings.telegram_webhook_secret is None:
+        raise click.ClickException("cần CANHGIAC_TELEGRAM_WEBHOOK_SECRET (1–256 ký tự A-Z a-z 0-9 _ -)")
+    public_url, secret = settings.public_url, settings.telegram_webhook_secret.get_secret_value()
+    info = _telegram(
+        settings,
+        lambda bot: set_webhook(
+            bot,
+            public_url=public_url,
+            secret=secret,
+            drop_pending=drop_pending,
+            max_connections=max_connections,
+        ),
+    )
+    click.echo(f"Đã đăng ký webhook: {info.url} (Telegram đang giữ {info.pending_update_count} cập nhật)")
+
+
+@telegram.command("delete-webhook")
+@click.option("--drop-pending", is_flag=True, help="Discard updates Telegram is still holding.")
+def telegram_delete_webhook(drop_pending: bool) -> None:
+    """Remove the webhook (the bot then long-polls when CANHGIAC_PUBLIC_URL is unset)."""
+    from bot.channels.telegram.admin import delete_webhook
+
+    settings = _settings()
+    _setup_logging(settings)
+    _telegram(settings, lambda bot: delete_webhook(bot, drop_pending=drop_pending))
+    click.echo("Đã gỡ webhook.")
+
+
+@telegram.command("webhook-info")
+def telegram_webhook_info() -> None:
+    """Show what Telegram knows about our webhook (address, pending updates, last error)."""
+    from bot.channels.telegram.admin import webhook_info
+
+    info = _telegram(_settings(), webhook_info)
+    click.echo(f"url: {info.url or '(không có)'}")
+    click.echo(f"pending_update_count: {info.pending_update_count}")
+    click.echo(f"allowed_updates: {', '.join(info.allowed_updates or [])}")
+    if info.last_error_message:
+        click.echo(f"last_error: {info.last_error_message}")

@@ -51,6 +51,7 @@ class Dispatcher:
         self.conversations = conversations
         self.channels: dict[str, InboundChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._queued: dict[str, int] = {}  # updates scheduled per user, running or waiting
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_unreachable: list[Callable[[str, str], None]] = []
 
@@ -79,19 +80,27 @@ class Dispatcher:
     def _schedule(self, update_id: int, channel: str, user_key: str) -> None:
         key = f"{channel}:{user_key}"
         lock = self._locks.setdefault(key, asyncio.Lock())
+        self._queued[key] = self._queued.get(key, 0) + 1
         task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, update_id: int, lock: asyncio.Lock, key: str) -> None:
         # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
-        async with lock:
-            try:
-                await self.process(update_id)
-            except Exception:
-                log.exception("update %s could not be processed", update_id)
-        if not lock.locked() and self._locks.get(key) is lock:
-            self._locks.pop(key, None)
+        try:
+            async with lock:
+                try:
+                    await self.process(update_id)
+                except Exception:
+                    log.exception("update %s could not be processed", update_id)
+        finally:
+            # Drop the lock only when no update of this user is queued behind it: right after a
+            # release the lock looks free while the next waiter has not run yet, and a fresh
+            # lock then would let a later update overtake it.
+            self._queued[key] -= 1
+            if self._queued[key] == 0:
+                del self._queued[key]
+                self._locks.pop(key, None)
 
     async def recover(self) -> int:
         """Schedule every update recorded but not processed (after a crash or restart)."""
@@ -165,6 +174,10 @@ class Dispatcher:
     def _finish(self, update_id: int, error: str | None) -> None:
         with transaction(self.engine) as session:
             inbox.finish_update(session, update_id, error=error)
+
+    async def mark_unreachable(self, channel: str, user_key: str, reason: str) -> None:
+        """The platform told us the user is gone (e.g. blocked the bot): record it, run the hooks."""
+        await asyncio.to_thread(self._unreachable, channel, user_key, reason)
 
     def _unreachable(self, channel: str, user_key: str, reason: str | None) -> None:
         with transaction(self.engine) as session:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 from bot.app import Services, build_services
 from bot.channels.webchat.channel import WebChatChannel
-from bot.settings import Settings
+from bot.ratelimit import RateGate
+from bot.settings import ConfigError, Settings
 from bot.worker import OutboxWorker
+from content.library import Library
 from storage.migrate import upgrade
 
+if TYPE_CHECKING:
+    from aiogram import Bot
 
-def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
+
+def build_runtime(settings: Settings, *, migrate: bool = True, library: Library | None = None) -> Services:
     """Services with every configured channel; the embedded default migrates on start."""
-    services = build_services(settings)
+    services = build_services(settings, library=library)
     if migrate:
         upgrade(services.engine)
     services.channels["web"] = WebChatChannel()
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if settings.telegram_token:
+        closers.append(_add_telegram(services))
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)
@@ -23,4 +34,68 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
             worker.stop()
 
         services.shutdown.append(stop_worker)
+    services.shutdown.extend(closers)  # clients close after everything that sends through them
     return services
+
+
+def make_telegram_bot(settings: Settings) -> Bot:
+    """aiogram's real client, pointed at CANHGIAC_TELEGRAM_API_URL (self-hosted or a test server)."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    if settings.telegram_token is None:
+        raise ConfigError("CANHGIAC_TELEGRAM_TOKEN is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    try:
+        return Bot(token=settings.telegram_token.get_secret_value(), session=session)
+    except Exception as exc:  # aiogram's TokenValidationError names no token, but be sure
+        raise ConfigError("CANHGIAC_TELEGRAM_TOKEN does not look like a bot token (123456:ABC…)") from exc
+
+
+def _add_telegram(services: Services) -> Callable[[], Awaitable[None]]:
+    """Webhook route with a public address, long polling without one; the command menu on start."""
+    from bot.channels.telegram import CHANNEL
+    from bot.channels.telegram.commands import register_commands
+    from bot.channels.telegram.outbound import TelegramChannel
+
+    settings, dispatcher = services.settings, services.dispatcher
+    bot = make_telegram_bot(settings)
+    gate = RateGate(per_second=settings.telegram_rate_limit or None)
+
+    async def blocked(user_key: str, reason: str) -> None:
+        await dispatcher.mark_unreachable(CHANNEL, user_key, reason)
+
+    channel = TelegramChannel(bot, gate=gate, on_blocked=blocked)
+    services.channels[CHANNEL] = channel
+    dispatcher.add_channel(channel)
+
+    async def publish_commands() -> None:
+        await register_commands(bot)
+
+    services.background.append(publish_commands)
+    stop_polling = None
+    if settings.public_url:
+        from bot.channels.telegram.webhook import make_router
+
+        if settings.telegram_webhook_secret is None:
+            raise ConfigError(
+                "CANHGIAC_TELEGRAM_WEBHOOK_SECRET is required with CANHGIAC_PUBLIC_URL (webhook mode)"
+            )
+        services.routers.append(
+            make_router(dispatcher, secret=settings.telegram_webhook_secret.get_secret_value())
+        )
+    else:
+        from bot.channels.telegram.polling import TelegramPoller
+
+        poller = TelegramPoller(bot, dispatcher)
+        services.background.append(poller.run)
+        stop_polling = poller.stop
+
+    async def close_telegram() -> None:
+        if stop_polling is not None:
+            stop_polling()
+        await dispatcher.drain()  # replies still being sent need the client session
+        await bot.session.close()
+
+    return close_telegram

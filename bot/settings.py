@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -43,7 +46,11 @@ class Settings(BaseSettings):
         "https://api.telegram.org", description="Bot API server (self-hosted or a test server)."
     )
     telegram_webhook_secret: SecretStr | None = Field(
-        None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+        None,
+        description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1–256 of A-Z a-z 0-9 _ -).",
+    )
+    telegram_rate_limit: float = Field(
+        25.0, description="Telegram messages per second for the whole process; 0 turns the limit off."
     )
 
     zalo_app_id: str | None = Field(None, description="Zalo app id (OA API).")
@@ -60,6 +67,9 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("CANHGIAC_PUBLIC_URL must start with https://")
+        secret = self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else None
+        if secret is not None and not _TELEGRAM_SECRET.fullmatch(secret):
+            raise ValueError("CANHGIAC_TELEGRAM_WEBHOOK_SECRET: 1–256 characters of A-Z a-z 0-9 _ -")
         return self
 
     @property
