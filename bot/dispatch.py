@@ -64,7 +64,7 @@ class Dispatcher:
         """Record durably, then schedule processing; returns at once."""
         update_id = await asyncio.to_thread(self._record, channel, platform_id, user_key, payload)
         if update_id is not None:
-            self._schedule(update_id, channel, user_key)
+            self._schedule(update_id, channel, user_key, (channel, payload))
         return Recorded(update_id)
 
     def _record(self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]) -> int | None:
@@ -75,22 +75,27 @@ class Dispatcher:
                 platform_id=platform_id,
                 user_key=user_key,
                 payload=payload,
+                attempts=1,  # processing starts now, from the payload in hand
             )
 
-    def _schedule(self, update_id: int, channel: str, user_key: str) -> None:
+    def _schedule(
+        self, update_id: int, channel: str, user_key: str, loaded: tuple[str, dict[str, Any]] | None = None
+    ) -> None:
         key = f"{channel}:{user_key}"
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._queued[key] = self._queued.get(key, 0) + 1
-        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key))
+        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key, loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, update_id: int, lock: asyncio.Lock, key: str) -> None:
+    async def _run(
+        self, update_id: int, lock: asyncio.Lock, key: str, loaded: tuple[str, dict[str, Any]] | None
+    ) -> None:
         # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
         try:
             async with lock:
                 try:
-                    await self.process(update_id)
+                    await self.process(update_id, loaded)
                 except Exception:
                     log.exception("update %s could not be processed", update_id)
         finally:
@@ -124,8 +129,11 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def process(self, update_id: int) -> None:
-        loaded = await asyncio.to_thread(self._begin, update_id)
+    async def process(self, update_id: int, loaded: tuple[str, dict[str, Any]] | None = None) -> None:
+        """Answer one recorded update; `loaded` (channel, payload) when it was just recorded with
+        its first attempt counted, else it is loaded and its attempt counted here (recovery)."""
+        if loaded is None:
+            loaded = await asyncio.to_thread(self._begin, update_id)
         if loaded is None:
             return
         channel_name, payload = loaded

@@ -5,39 +5,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
-from storage.upsert import insert_ignore
 
 MAX_ATTEMPTS = 3
 
 
 def record_update(
-    session: Session, *, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
+    session: Session,
+    *,
+    channel: str,
+    platform_id: str,
+    user_key: str,
+    payload: dict[str, Any],
+    attempts: int = 0,
 ) -> int | None:
-    """Store an update once; returns its row id, or None when it was already recorded."""
+    """Store an update once; returns its row id, or None when it was already recorded.
+
+    `attempts=1` records that processing starts right away (the caller holds the payload),
+    so no second transaction is needed to count the first attempt.
+    """
     table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
-    inserted = insert_ignore(
-        session,
-        table,
-        {
-            "channel": channel,
-            "platform_id": platform_id,
-            "user_key": user_key,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "received_at": utcnow(),
-        },
-        ["channel", "platform_id"],
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        module.insert(table)
+        .values(
+            channel=channel,
+            platform_id=platform_id,
+            user_key=user_key,
+            payload=payload,
+            status="pending",
+            attempts=attempts,
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
+        .returning(table.c.id)
     )
-    if not inserted:
-        return None
-    row = session.exec(
-        select(InboxUpdate.id).where(InboxUpdate.channel == channel, InboxUpdate.platform_id == platform_id)
-    ).one()
-    return int(row) if row is not None else None
+    row_id = session.execute(stmt).scalar_one_or_none()
+    return int(row_id) if row_id is not None else None
 
 
 def get_update(session: Session, update_id: int) -> InboxUpdate | None:
@@ -66,11 +74,13 @@ def start_attempt(session: Session, update_id: int) -> int:
 
 
 def finish_update(session: Session, update_id: int, *, error: str | None = None) -> None:
-    row = session.get(InboxUpdate, update_id)
-    if row is None:
-        return
-    row.status = "failed" if error else "done"
-    row.error = error[:2000] if error else None
-    row.processed_at = utcnow()
-    session.add(row)
-    session.flush()
+    """Mark an update processed (or failed, with the reason); one statement."""
+    session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.id) == update_id)
+        .values(
+            status="failed" if error else "done",
+            error=error[:2000] if error else None,
+            processed_at=utcnow(),
+        )
+    )

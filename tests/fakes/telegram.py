@@ -116,6 +116,7 @@ class FakeTelegram:
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._new_update: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -218,6 +219,10 @@ class FakeTelegram:
             and (chat_id is None or c.chat_id == str(chat_id))
         ]
 
+    def count(self, method: str = "sendMessage") -> int:
+        """How many successful calls of `method` so far (cheap; for benchmarks)."""
+        return self._counts.get(method.lower(), 0)
+
     def attempts(self, method: str = "sendMessage") -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -268,6 +273,7 @@ class FakeTelegram:
             return _error(exc.status, exc.description, exc.retry_after)
         with self._lock:
             self.calls.append(call)
+            self._counts[method.lower()] = self._counts.get(method.lower(), 0) + 1
         return web.json_response({"ok": True, "result": result})
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
