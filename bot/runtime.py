@@ -26,6 +26,10 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     closers: list[Callable[[], Awaitable[None]]] = []
     if settings.telegram_token:
         closers.append(_add_telegram(services))
+    if settings.zalo_oa_configured or settings.zalo_bot_configured:
+        from bot.channels.zalo.setup import install as install_zalo
+
+        install_zalo(services)
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)

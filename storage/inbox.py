@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
+from storage.upsert import insert_ignore
 
 MAX_ATTEMPTS = 3
 
@@ -29,23 +29,20 @@ def record_update(
     so no second transaction is needed to count the first attempt.
     """
     table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        module.insert(table)
-        .values(
-            channel=channel,
-            platform_id=platform_id,
-            user_key=user_key,
-            payload=payload,
-            status="pending",
-            attempts=attempts,
-            received_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
-        .returning(table.c.id)
+    return insert_ignore(
+        session,
+        table,
+        {
+            "channel": channel,
+            "platform_id": platform_id,
+            "user_key": user_key,
+            "payload": payload,
+            "status": "pending",
+            "attempts": attempts,
+            "received_at": utcnow(),
+        },
+        ["channel", "platform_id"],
     )
-    row_id = session.execute(stmt).scalar_one_or_none()
-    return int(row_id) if row_id is not None else None
 
 
 def get_update(session: Session, update_id: int) -> InboxUpdate | None:

@@ -6,6 +6,7 @@ from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
 from storage.models.registry import RegistryEntity
 from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
+from storage.models.zalo import ZaloToken
 
 __all__ = [
     "AuditEntry",
@@ -19,5 +20,6 @@ __all__ = [
     "Unit",
     "UnitChat",
     "User",
+    "ZaloToken",
     "utcnow",
 ]
