@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
 from content.messages import Reply
@@ -53,6 +54,11 @@ class Dispatcher:
         self._locks: dict[str, asyncio.Lock] = {}
         self._queued: dict[str, int] = {}  # updates scheduled per user, running or waiting
         self._tasks: set[asyncio.Task[None]] = set()
+        # Group commit of the two inbox writes around every update (see bot.batching).
+        self._recorder: Batcher[inbox.NewUpdate, int | None] = Batcher(
+            self._record_many, after=self._recorded, tasks=self._tasks
+        )
+        self._finisher: Batcher[tuple[int, str | None], None] = Batcher(self._finish_many, tasks=self._tasks)
         self.on_unreachable: list[Callable[[str, str], None]] = []
 
     def add_channel(self, channel: InboundChannel) -> None:
@@ -61,22 +67,19 @@ class Dispatcher:
     async def submit(
         self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
     ) -> Recorded:
-        """Record durably, then schedule processing; returns at once."""
-        update_id = await asyncio.to_thread(self._record, channel, platform_id, user_key, payload)
-        if update_id is not None:
-            self._schedule(update_id, channel, user_key, (channel, payload))
+        """Record durably and schedule processing; returns once the record is committed."""
+        update_id = await self._recorder.submit(inbox.NewUpdate(channel, platform_id, user_key, payload))
         return Recorded(update_id)
 
-    def _record(self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]) -> int | None:
+    def _record_many(self, items: list[inbox.NewUpdate]) -> list[int | None]:
         with transaction(self.engine) as session:
-            return inbox.record_update(
-                session,
-                channel=channel,
-                platform_id=platform_id,
-                user_key=user_key,
-                payload=payload,
-                attempts=1,  # processing starts now, from the payload in hand
-            )
+            # attempts=1: processing starts right away, from the payload in hand
+            return inbox.record_updates(session, items, attempts=1)
+
+    def _recorded(self, item: inbox.NewUpdate, update_id: int | None) -> None:
+        # Scheduled here, in record order, even if the webhook request went away meanwhile.
+        if update_id is not None:
+            self._schedule(update_id, item.channel, item.user_key, (item.channel, item.payload))
 
     def _schedule(
         self, update_id: int, channel: str, user_key: str, loaded: tuple[str, dict[str, Any]] | None = None
@@ -144,7 +147,7 @@ class Dispatcher:
             messages = channel.to_messages(payload)
         except Exception as exc:
             log.exception("update %s (%s) is malformed", update_id, channel_name)
-            await asyncio.to_thread(self._finish, update_id, f"malformed: {exc!r}")
+            await self._finisher.submit((update_id, f"malformed: {exc!r}"))
             return
         for msg in messages:
             replies = await self._answer(update_id, msg)
@@ -155,7 +158,7 @@ class Dispatcher:
                 elif outcome is not Outcome.SENT:
                     error = f"reply not delivered: {outcome.value}: {send_error}"
                     log.error("update %s: %s", update_id, error)
-        await asyncio.to_thread(self._finish, update_id, error)
+        await self._finisher.submit((update_id, error))
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
         channel = self.channels[msg.channel]
@@ -179,9 +182,10 @@ class Dispatcher:
                 return None
             return row.channel, dict(row.payload)
 
-    def _finish(self, update_id: int, error: str | None) -> None:
+    def _finish_many(self, results: list[tuple[int, str | None]]) -> list[None]:
         with transaction(self.engine) as session:
-            inbox.finish_update(session, update_id, error=error)
+            inbox.finish_updates(session, results)
+        return [None] * len(results)
 
     async def mark_unreachable(self, channel: str, user_key: str, reason: str) -> None:
         """The platform told us the user is gone (e.g. blocked the bot): record it, run the hooks."""

@@ -18,6 +18,7 @@ from handlers.messages import IncomingMessage
 from handlers.router import route
 from storage import dialogs, users
 from storage.db import transaction
+from storage.registry import RegistryReader
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Conversations:
                 session=session,
                 library=self.library,
                 checker=self.checker,
-                lookup=self.lookup,
+                lookup=self.lookup.bound(session) if isinstance(self.lookup, RegistryReader) else self.lookup,
                 channel=msg.channel,
                 user_key=msg.user_key,
                 state=state,
@@ -63,6 +64,7 @@ class Conversations:
                 user_key=msg.user_key,
                 step=state.step,
                 data=state.data,
+                row=row,
             )
         return result
 
