@@ -50,7 +50,7 @@ def serve_ours(port: int, api_url: str, database_url: str, data_dir: str) -> Non
     from bot.settings import Settings
     from bot.web.app import create_app
 
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         data_dir=Path(data_dir),
         database_url=database_url,
         telegram_token=os.environ["BENCH_TOKEN"],
@@ -62,20 +62,6 @@ def serve_ours(port: int, api_url: str, database_url: str, data_dir: str) -> Non
         _env_file=None,
     )
     app = create_app(build_runtime(settings, migrate=True))
-    threads = int(os.environ.get("BENCH_THREADS", "0"))
-    if threads:
-        from concurrent.futures import ThreadPoolExecutor
-
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        )
-
-        async def go() -> None:
-            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=threads))
-            await server.serve()
-
-        asyncio.run(go())
-        return
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
