@@ -201,7 +201,7 @@ def _calls_for(
     """The API calls of one reply: media first, text chunks after, buttons on the last message."""
     keyboard = _keyboard(buttons)
     contact = _contact_keyboard() if reply.request_contact else None
-    chunks = [c for c in chunks if c.strip()]
+    chunks = [part for chunk in chunks if chunk.strip() for part in _fit(chunk)]
     calls: list[TelegramMethod[Any]] = []
     media = list(reply.media)
     # One picture with a short text: send them as one message, the text as its caption.
@@ -277,6 +277,17 @@ def _contact_keyboard() -> ReplyKeyboardMarkup:
 def _contact_prompt(chat_id: int, contact: ReplyKeyboardMarkup) -> SendMessage:
     """Telegram allows one keyboard per message: the contact button gets its own short one."""
     return SendMessage(chat_id=chat_id, text=wording.label("share_contact_prompt"), reply_markup=contact)
+
+
+def _fit(chunk: str) -> list[str]:
+    """Telegram counts UTF-16 units (an emoji is two): re-split a chunk that only fits in characters."""
+    length = _parsed_len(chunk)
+    if length <= CAPABILITIES.max_len:
+        return [chunk]
+    smaller = Capabilities(
+        max_len=max(256, len(chunk) * CAPABILITIES.max_len // length), buttons=True, html=True
+    )
+    return [part for rendered in render([Reply(chunk)], smaller) for part in rendered.chunks]
 
 
 def _parsed_len(text: str) -> int:

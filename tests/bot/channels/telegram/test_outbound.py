@@ -63,6 +63,16 @@ async def test_long_reply_is_split_at_paragraphs_with_buttons_on_the_last(
     assert [bool(c.buttons) for c in calls] == [False] * (len(calls) - 1) + [True]
 
 
+async def test_emoji_heavy_text_is_split_by_telegram_length(
+    channel: TelegramChannel, fake: FakeTelegram
+) -> None:
+    text = "\n".join("⚠️🚨 cảnh báo 🚨⚠️ " * 3 for _ in range(120))  # fits in characters, not in UTF-16 units
+    await channel.send(USER, [Reply(text, buttons=[[Button("Menu", "menu")]])])
+    calls = fake.sent()  # the fake refuses what is over 4096 UTF-16 units, as Telegram does
+    assert len(calls) >= 2 and calls[-1].callback_data == ["menu"]
+    assert "".join("".join(c.text.split()) for c in calls) == "".join(text.split())  # nothing lost
+
+
 async def test_oversized_payload_button_is_dropped_and_logged(
     channel: TelegramChannel, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
