@@ -11,12 +11,15 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.dispatch import Dispatcher
+from bot.keys import load_cipher
 from bot.settings import ConfigError, Settings
 from content.check import Checker
 from content.library import Library, load_library
-from handlers.context import Features
+from handlers.context import Features, ReportConfig
 from handlers.conversation import Conversations
+from storage.crypto import Cipher
 from storage.db import make_engine
+from storage.evidence import EvidenceStore, LocalEvidenceStore
 from storage.registry import RegistryReader
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ class Services:
     checker: Checker
     conversations: Conversations
     dispatcher: Dispatcher
+    cipher: Cipher
+    evidence: EvidenceStore
     channels: dict[str, Channel] = field(default_factory=dict)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -48,12 +53,22 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
     engine = make_engine(settings.effective_database_url)
     library = library or load_checked_library()
     checker = Checker(library)
+    cipher = load_cipher(settings)
+    evidence = LocalEvidenceStore(settings.effective_evidence_dir, cipher)
     conversations = Conversations(
         engine=engine,
         library=library,
         checker=checker,
         lookup=RegistryReader(engine),
-        features=Features(),
+        features=Features(report=True, status=True),
+        cipher=cipher,
+        evidence=evidence,
+        report=ReportConfig(
+            evidence_max_bytes=settings.evidence_max_bytes,
+            evidence_max_files=settings.evidence_max_files,
+            retention_days=settings.retention_days,
+            draft_expire_days=settings.draft_expire_days,
+        ),
     )
     dispatcher = Dispatcher(engine, conversations)
     return Services(
@@ -63,4 +78,6 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
         checker=checker,
         conversations=conversations,
         dispatcher=dispatcher,
+        cipher=cipher,
+        evidence=evidence,
     )

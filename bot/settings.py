@@ -56,10 +56,37 @@ class Settings(BaseSettings):
     zalo_bot_token: SecretStr | None = Field(None, description="Zalo Bot API token.")
     zalo_bot_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot API base.")
 
+    secret_keys: SecretStr | None = Field(
+        None,
+        description=(
+            "Comma-separated Fernet keys that encrypt personal data at rest; the first encrypts, all"
+            " decrypt. Required with PostgreSQL; the embedded default generates one into the data"
+            " folder. Rotation: docs/personal-data.md."
+        ),
+    )
+    evidence_dir: Path | None = Field(
+        None, description="Folder for reporters' evidence files; default `evidence` in the data folder."
+    )
+    evidence_max_bytes: int = Field(10_000_000, description="Largest evidence file accepted, in bytes.")
+    evidence_max_files: int = Field(10, description="Most evidence files one tip may carry.")
+    draft_remind_hours: int = Field(
+        24, description="Hours after which an abandoned report draft gets one reminder."
+    )
+    draft_expire_days: int = Field(7, description="Days after which an abandoned report draft is deleted.")
+    retention_days: int = Field(
+        730,
+        description="Days after a tip is closed before its personal data (story, contact, files) is erased.",
+    )
+    maintenance_interval_seconds: int = Field(
+        600, description="How often the draft reminder, draft expiry and retention jobs run."
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("CANHGIAC_PUBLIC_URL must start with https://")
+        if self.draft_expire_days < 1 or self.retention_days < 1 or self.evidence_max_bytes < 1:
+            raise ValueError("draft_expire_days, retention_days and evidence_max_bytes must be positive")
         return self
 
     @property
@@ -71,6 +98,14 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.data_dir / "evidence"
 
 
 def load_settings(**overrides: object) -> Settings:
