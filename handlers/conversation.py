@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -51,7 +52,9 @@ class Conversations:
                 inbound_at=msg.received_at,
             )
             row = dialogs.load_state(session, channel=msg.channel, user_key=msg.user_key)
-            state = State(step=row.step, data=dict(row.data or {}))
+            # A deep copy: nested dicts (a draft) edited in place must not alter the loaded
+            # row's value, or the ORM would see no change and skip the update.
+            state = State(step=row.step, data=copy.deepcopy(row.data or {}))
             ctx = HandlerContext(
                 session=session,
                 library=self.library,

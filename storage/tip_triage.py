@@ -23,6 +23,7 @@ from storage.models.tips import CLOSED_STATUSES, STATUSES
 from storage.tip_errors import NotPermitted, StaleTip, TipNotFound, TransitionNotAllowed
 from storage.tip_queries import scope_for
 
+# Which status may follow which. "duplicate" is reached only through `link_duplicate`,
 # so a duplicate always says which tip it repeats. A closed tip may be reopened.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "new": ("received", "verifying", "transferred", "resolved", "unfounded"),
@@ -35,8 +36,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 # Statuses the reporter is told about when a tip reaches them.
 REPORTER_NOTIFIED = ("received", "verifying", "transferred", "resolved", "unfounded", "duplicate")
-
-
+# Renders the reporter's status update (see handlers/report/notify.py).
 ReporterNotify = Callable[[Tip, str], list[Reply]]
 
 

@@ -73,17 +73,18 @@ __all__ = [
     "format_code",
     "get_tip_detail",
     "get_tip_for_reporter",
+    "get_unit",
     "link_duplicate",
     "list_tips",
     "normalize_code",
     "route_unit",
     "scope_for",
     "submit_tip",
+    "tips_of_reporter",
     "visible_unit_ids",
 ]
 
-# Which status may follow which. "duplicate" is reached only through `link_duplicate`,
-
+# Renders the announcement in the unit's officers' chat (see handlers/report/notify.py).
 OfficerNotify = Callable[[Tip, Unit | None], list[Reply]]
 
 
@@ -142,6 +143,10 @@ def route_unit(session: Session, province_code: int | None, ward_code: int | Non
         .where(Unit.kind == "province", Unit.province_code == province_code, col(Unit.active).is_(True))
         .order_by(col(Unit.id))
     ).first()
+
+
+def get_unit(session: Session, unit_id: int | None) -> Unit | None:
+    return session.get(Unit, unit_id) if unit_id is not None else None
 
 
 def notify_chats(session: Session, unit: Unit | None) -> list[UnitChat]:
