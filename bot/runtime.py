@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.app import Services, build_services
 from bot.channels.webchat.channel import WebChatChannel
+from bot.maintenance import Maintenance
 from bot.settings import Settings
 from bot.worker import OutboxWorker
 from storage.migrate import upgrade
@@ -23,4 +24,11 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
             worker.stop()
 
         services.shutdown.append(stop_worker)
+        maintenance = Maintenance(services.engine, settings, services.evidence)
+        services.background.append(maintenance.run)
+
+        async def stop_maintenance() -> None:
+            maintenance.stop()
+
+        services.shutdown.append(stop_maintenance)
     return services

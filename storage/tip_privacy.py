@@ -10,6 +10,7 @@ these functions return the storage keys to delete after the commit.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -107,8 +108,13 @@ def erase_reporter_contacts(
     return len(tips)
 
 
-def expire_retention(session: Session, *, now: dt.datetime, days: int, limit: int = 200) -> list[str]:
-    """Erase personal data of tips closed more than `days` ago; returns evidence keys to delete."""
+class Retention(NamedTuple):
+    tips: int  # tips whose personal data was erased
+    files: list[str]  # evidence keys to delete after the commit
+
+
+def expire_retention(session: Session, *, now: dt.datetime, days: int, limit: int = 200) -> Retention:
+    """Erase personal data of up to `limit` tips closed more than `days` ago."""
     cutoff = now - dt.timedelta(days=days)
     ids = session.exec(
         select(Tip.id)
@@ -120,7 +126,7 @@ def expire_retention(session: Session, *, now: dt.datetime, days: int, limit: in
     for tip_id in ids:
         if tip_id is not None:
             keys += erase_personal_data(session, tip_id=tip_id, actor="system", reason="retention", now=now)
-    return keys
+    return Retention(len(ids), keys)
 
 
 def rotate_encrypted(session: Session, *, cipher: Cipher) -> int:

@@ -42,9 +42,8 @@ def test_retention_erases_closed_tips_only(engine: Engine) -> None:
             now=now - dt.timedelta(days=400),
         )
     with transaction(engine) as s:
-        keys = expire_retention(s, now=now, days=365)
-        assert keys == ["2026/11/abc"]
-        assert expire_retention(s, now=now, days=365) == []  # once only
+        assert expire_retention(s, now=now, days=365) == (1, ["2026/11/abc"])
+        assert expire_retention(s, now=now, days=365) == (0, [])  # once only
     with Session(engine) as s:
         row = s.get(Tip, closed.id)
         assert row is not None and row.personal_data_erased_at is not None
