@@ -144,3 +144,46 @@ def registry_import(file: Path) -> None:
     click.echo(f"Đã nhập {loaded} dòng; {len(report.errors)} dòng lỗi.")
     if report.errors and not loaded:
         sys.exit(1)
+
+
+@main.group()
+def secrets() -> None:
+    """Keys that encrypt personal data at rest (see docs/personal-data.md)."""
+
+
+@secrets.command("new")
+def secrets_new() -> None:
+    """Print a new key, to put first in CANHGIAC_SECRET_KEYS."""
+    from storage.crypto import Cipher
+
+    click.echo(Cipher.generate_key())
+
+
+@secrets.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored value and evidence file with the first key of CANHGIAC_SECRET_KEYS.
+
+    Run it after putting a new key first; when it reports success, the old keys may be
+    removed from the setting.
+    """
+    from bot.keys import load_cipher
+    from storage.db import make_engine, transaction
+    from storage.evidence import LocalEvidenceStore
+    from storage.migrate import upgrade
+    from storage.tip_privacy import rotate_encrypted
+
+    settings = _settings()
+    _setup_logging(settings)
+    try:
+        cipher = load_cipher(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        with transaction(engine) as session:
+            values = rotate_encrypted(session, cipher=cipher)
+        files = LocalEvidenceStore(settings.effective_evidence_dir, cipher).rotate(cipher)
+    except Exception as exc:  # CipherError: a value no configured key opens
+        raise click.ClickException(f"không mã hóa lại được: {exc}") from exc
+    click.echo(f"Đã mã hóa lại {values} giá trị và {files} tệp bằng khóa mới ({cipher.key_count} khóa).")
