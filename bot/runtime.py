@@ -15,7 +15,9 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     services = build_services(settings)
     if migrate:
         upgrade(services.engine)
-    services.channels["web"] = WebChatChannel()
+    webchat = WebChatChannel()
+    services.channels["web"] = webchat
+    services.conversations.fetchers["web"] = webchat.fetch
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)
