@@ -36,6 +36,7 @@ ORDER = (
 )
 # Steps outside ORDER and the step "back" leads to from them.
 SUB_STEPS = {"phone": "contact", "resume": None}
+FILE_STEPS = ("consent", "story", "evidence", "resume")
 EDITABLE = ("modus", "story", "when", "amount", "entities", "evidence", "province", "contact")
 
 Asker = Callable[[HandlerContext, Draft], Reply]
@@ -104,6 +105,10 @@ def action(ctx: HandlerContext, arg: str = "") -> list[Reply]:
     elif draft is not None and step is not None and _is_answer(sub, step):
         msg = IncomingMessage(channel=ctx.channel, user_key=ctx.user_key, payload=f"{PREFIX}:{arg}")
         return on_step(ctx, msg)
+    if draft is None and sub not in ("", "check", "modus", "restart"):
+        # A button of a finished, cancelled or expired report ("Gửi" pressed twice, an old reminder).
+        ctx.state.goto(None)
+        return [Reply(replies.render("report_expired"), buttons=_end_buttons())]
     if draft is None:
         draft = drafts.new(ctx)
         _prefill(ctx, draft, sub, rest)
@@ -142,6 +147,11 @@ def on_step(ctx: HandlerContext, msg: IncomingMessage) -> list[Reply]:
     if msg.payload == "back":
         return back(ctx, draft, step)
     arg = msg.payload[len(PREFIX) + 1 :] if msg.payload and msg.payload.startswith(PREFIX + ":") else None
+    if msg.attachments and step not in FILE_STEPS and draft.get("consent_at"):
+        # A picture sent at another question is evidence all the same; then the same question.
+        from handlers.report.steps import evidence_note
+
+        return question(ctx, draft, step, hint=evidence_note(ctx, draft, msg.attachments))
     return ANSWERS[step](ctx, draft, msg, arg)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from content import places, replies
 from content.extract import extract
 from content.messages import Button, Reply
+from handlers.check import display_phone
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.report import draft as drafts
@@ -171,11 +172,13 @@ def ask_confirm(ctx: HandlerContext, draft: Draft) -> Reply:
         story=story if len(story) <= 600 else story[:600] + "…",
         occurred_on=drafts.occurred_on(draft),
         amount=draft.get("amount"),
-        entities=[e["value"] for e in draft["entities"]],
+        entities=[
+            display_phone(e["value"]) if e["kind"] == "phone" else e["value"] for e in draft["entities"]
+        ],
         evidence=len(draft["evidence"]),
         place=place_name(draft.get("province"), draft.get("ward")),
         unit=unit.name if unit else None,
-        phone=drafts.phone(ctx, draft),
+        phone=display_phone(drafts.phone(ctx, draft) or "") or None,
     )
     buttons = [[_b("submit", "submit")], [_b("edit", "edit")], nav_row()]
     return Reply(text, buttons=buttons)

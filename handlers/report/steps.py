@@ -11,8 +11,9 @@ from content import replies
 from content.extract import extract
 from content.messages import Button, Reply
 from content.result import Entity
+from handlers.check import display_phone
 from handlers.context import HandlerContext
-from handlers.messages import IncomingMessage
+from handlers.messages import Attachment, IncomingMessage
 from handlers.report import draft as drafts
 from handlers.report import evidence
 from handlers.report.draft import Draft
@@ -145,7 +146,7 @@ def on_story(ctx: HandlerContext, draft: Draft, msg: IncomingMessage, arg: str |
         if found:
             notes.append(replies.render("report_found", count=found, later=True))
     if msg.attachments:
-        notes.append(_evidence_note(ctx, evidence.accept(ctx, draft, msg.attachments)))
+        notes.append(evidence_note(ctx, draft, msg.attachments))
     ack = replies.render(
         "report_story_ack", parts=int(draft.get("story_parts", 0) or 0), forwarded=msg.forwarded
     )
@@ -236,7 +237,7 @@ def _typed_entities(text: str) -> list[Entity]:
 
 
 def _entity_view(entity: dict[str, str]) -> dict[str, str]:
-    shown = entity["value"]
+    shown = display_phone(entity["value"]) if entity["kind"] == "phone" else entity["value"]
     if entity["kind"] == "bank_account" and entity.get("bank"):
         shown = f"{shown} ({entity['bank']})"
     return {"label": replies.label(f"kind_{entity['kind']}"), "shown": shown}
@@ -258,18 +259,17 @@ def ask_evidence(ctx: HandlerContext, draft: Draft) -> Reply:
 
 def on_evidence(ctx: HandlerContext, draft: Draft, msg: IncomingMessage, arg: str | None) -> list[Reply]:
     if msg.attachments:
-        return question(
-            ctx, draft, "evidence", hint=_evidence_note(ctx, evidence.accept(ctx, draft, msg.attachments))
-        )
+        return question(ctx, draft, "evidence", hint=evidence_note(ctx, draft, msg.attachments))
     if arg == "ev:done" or (arg is None and is_done_word(msg.text)):
         return advance(ctx, draft, "evidence")
     return retry(ctx, draft, "evidence", "evidence")
 
 
-def _evidence_note(ctx: HandlerContext, outcomes: list[evidence.Outcome]) -> str:
+def evidence_note(ctx: HandlerContext, draft: Draft, attachments: tuple[Attachment, ...]) -> str:
+    """Store the files and say, file by file, what became of them."""
     return replies.render(
         "report_evidence_ack",
-        outcomes=outcomes,
+        outcomes=evidence.accept(ctx, draft, attachments),
         max_files=ctx.report.evidence_max_files,
         max_mb=max(1, ctx.report.evidence_max_bytes // 1_000_000),
     )

@@ -87,9 +87,9 @@ def test_forwarded_scam_to_submitted_tip_and_status(
     c.press("report:story:done")
     c.say("hôm qua")
     c.say("5tr5")
-    assert "0123456789" in c.text and "+84912345678" in c.text  # found by the check, shown to confirm
+    assert "0123456789" in c.text and "0912 345 678" in c.text  # found by the check, shown to confirm
     c.say("0987 654 321")
-    assert "+84987654321" in c.text
+    assert "0987 654 321" in c.text
     c.press("report:ent:ok")
     send(c, files, "shot1", PNG, name="tin nhan.png")
     assert "Đã nhận tệp" in c.text
@@ -100,7 +100,7 @@ def test_forwarded_scam_to_submitted_tip_and_status(
     assert any(r.request_contact for r in c.last)
     c.say(contact_phone="84912000111")
     assert "Kiểm tra lại" in c.text
-    assert "5.500.000 đ" in c.text and "Phường Hoàn Kiếm" in c.text and "+84912000111" in c.text
+    assert "5.500.000 đ" in c.text and "Phường Hoàn Kiếm" in c.text and "0912 000 111" in c.text
     assert "Công an phường Hoàn Kiếm" in c.text and "Cố ý báo tin sai" in c.text
     c.press("report:submit")
     assert "Mã theo dõi" in c.text and "không ai có thể cam kết lấy lại tiền" in c.text
@@ -313,3 +313,26 @@ def test_erase_command_removes_draft_and_contacts(
         tip = s.exec(select(Tip)).one()
         assert tip.contact_phone is None and tip.anonymous
         assert "report_draft" not in s.exec(select(DialogState)).one().data
+
+
+def test_a_picture_at_another_question_is_kept_as_evidence(
+    conversation: Conversation, services: Services, files: Files
+) -> None:
+    c = conversation
+    c.say("/baocao")
+    c.press("report:consent:yes")
+    c.press("report:modus:other")
+    c.say("Bị lừa")
+    c.press("report:story:done")
+    send(c, files, "p", PNG)
+    assert "Đã nhận tệp" in c.text and "report:when:today" in c.payloads  # the same question again
+    assert len(evidence_files(services)) == 1
+
+
+def test_a_button_of_a_finished_report_does_not_start_a_new_one(conversation: Conversation) -> None:
+    conversation.say("/baocao")
+    conversation.press("report:consent:no")
+    conversation.press("report:submit")
+    assert "không còn" in conversation.text
+    conversation.press("report:continue")
+    assert "không còn" in conversation.text
