@@ -50,12 +50,30 @@ def load_checked_library(path: Path | None = None) -> Library:
         raise ConfigError(f"thư viện nội dung không hợp lệ:\n{exc}") from exc
 
 
+def build_evidence_store(settings: Settings, cipher: Cipher) -> EvidenceStore:
+    """Object storage when configured, else the local folder; both encrypt with `cipher`."""
+    if settings.evidence_s3_url:
+        from bot.evidence_s3 import S3EvidenceStore
+
+        assert settings.evidence_s3_bucket and settings.evidence_s3_access_key  # checked by Settings
+        assert settings.evidence_s3_secret_key is not None
+        return S3EvidenceStore(
+            url=settings.evidence_s3_url,
+            bucket=settings.evidence_s3_bucket,
+            region=settings.evidence_s3_region,
+            access_key=settings.evidence_s3_access_key,
+            secret_key=settings.evidence_s3_secret_key.get_secret_value(),
+            cipher=cipher,
+        )
+    return LocalEvidenceStore(settings.effective_evidence_dir, cipher)
+
+
 def build_services(settings: Settings, *, library: Library | None = None) -> Services:
     engine = make_engine(settings.effective_database_url)
     library = library or load_checked_library(settings.library_dir)
     checker = Checker(library)
     cipher = load_cipher(settings)
-    evidence = LocalEvidenceStore(settings.effective_evidence_dir, cipher)
+    evidence = build_evidence_store(settings, cipher)
     conversations = Conversations(
         engine=engine,
         library=library,

@@ -166,9 +166,9 @@ def secrets_rotate() -> None:
     Run it after putting a new key first; when it reports success, the old keys may be
     removed from the setting.
     """
+    from bot.app import build_evidence_store
     from bot.keys import load_cipher
     from storage.db import make_engine, transaction
-    from storage.evidence import LocalEvidenceStore
     from storage.migrate import upgrade
     from storage.tip_privacy import rotate_encrypted
 
@@ -183,7 +183,8 @@ def secrets_rotate() -> None:
     try:
         with transaction(engine) as session:
             values = rotate_encrypted(session, cipher=cipher)
-        files = LocalEvidenceStore(settings.effective_evidence_dir, cipher).rotate(cipher)
+        store = build_evidence_store(settings, cipher)
+        files = store.rotate(cipher) if hasattr(store, "rotate") else 0
     except Exception as exc:  # CipherError: a value no configured key opens
         raise click.ClickException(f"không mã hóa lại được: {exc}") from exc
     click.echo(f"Đã mã hóa lại {values} giá trị và {files} tệp bằng khóa mới ({cipher.key_count} khóa).")

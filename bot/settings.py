@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     evidence_dir: Path | None = Field(
         None, description="Folder for reporters' evidence files; default `evidence` in the data folder."
     )
+    evidence_s3_url: str | None = Field(
+        None,
+        description="S3-compatible object storage address for evidence (path-style); unset: local folder.",
+    )
+    evidence_s3_bucket: str | None = Field(None, description="Bucket for evidence files.")
+    evidence_s3_region: str = Field("us-east-1", description="Region the object storage signs with.")
+    evidence_s3_access_key: str | None = Field(None, description="Access key id for the object storage.")
+    evidence_s3_secret_key: SecretStr | None = Field(None, description="Secret key for the object storage.")
     evidence_max_bytes: int = Field(10_000_000, description="Largest evidence file accepted, in bytes.")
     evidence_max_files: int = Field(10, description="Most evidence files one tip may carry.")
     draft_remind_hours: int = Field(
@@ -88,6 +96,12 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("CANHGIAC_PUBLIC_URL must start with https://")
+        if self.evidence_s3_url and not (
+            self.evidence_s3_bucket and self.evidence_s3_access_key and self.evidence_s3_secret_key
+        ):
+            raise ValueError(
+                "CANHGIAC_EVIDENCE_S3_URL needs CANHGIAC_EVIDENCE_S3_BUCKET, _ACCESS_KEY and _SECRET_KEY"
+            )
         if self.draft_expire_days < 1 or self.retention_days < 1 or self.evidence_max_bytes < 1:
             raise ValueError("draft_expire_days, retention_days and evidence_max_bytes must be positive")
         return self

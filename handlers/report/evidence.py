@@ -9,6 +9,7 @@ programs, office files — is refused with a message and nothing is stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from handlers.context import HandlerContext
 from handlers.messages import Attachment
 from handlers.report.draft import Draft
 
+log = logging.getLogger(__name__)
 _FTYP_IMAGE = {b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis", b"hevc", b"avif"}
 _FTYP_AUDIO = {b"M4A ", b"M4B "}
 _FTYP_MOV = {b"qt  "}
@@ -119,7 +121,12 @@ def accept(ctx: HandlerContext, draft: Draft, attachments: tuple[Attachment, ...
             outcomes.append(Outcome("duplicate", shown))
             continue
         filename = _file_name(att, mime, len(draft["evidence"]) + 1)
-        key = ctx.evidence.put(data, name=filename, mime=mime)
+        try:
+            key = ctx.evidence.put(data, name=filename, mime=mime)
+        except Exception:  # storage down or full: the resident may send it again later
+            log.exception("could not store an evidence file")
+            outcomes.append(Outcome("unavailable", shown))
+            continue
         draft["evidence"].append(
             {
                 "kind": kind_of(mime),
