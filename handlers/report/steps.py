@@ -140,17 +140,17 @@ def on_story(ctx: HandlerContext, draft: Draft, msg: IncomingMessage, arg: str |
         return retry(ctx, draft, "story", "story")
     notes: list[str] = []
     if text:
-        if not drafts.add_story(ctx, draft, text):
+        if drafts.add_story(ctx, draft, text):
+            parts = int(draft.get("story_parts", 0) or 0)
+            notes.append(replies.render("report_story_ack", parts=parts, forwarded=msg.forwarded))
+        else:
             notes.append(replies.render("report_retry", reason="story_full"))
         found = drafts.add_entities(draft, extract(text))
         if found:
             notes.append(replies.render("report_found", count=found, later=True))
     if msg.attachments:
         notes.append(evidence_note(ctx, draft, msg.attachments))
-    ack = replies.render(
-        "report_story_ack", parts=int(draft.get("story_parts", 0) or 0), forwarded=msg.forwarded
-    )
-    return question(ctx, draft, "story", hint="\n".join([*notes, ack]))
+    return question(ctx, draft, "story", hint="\n".join(notes))
 
 
 # when ---------------------------------------------------------------------------------------
