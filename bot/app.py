@@ -87,6 +87,7 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
             evidence_max_files=settings.evidence_max_files,
             retention_days=settings.retention_days,
             draft_expire_days=settings.draft_expire_days,
+            console_url=settings.public_url,
         ),
     )
     dispatcher = Dispatcher(engine, conversations)

@@ -52,6 +52,8 @@ class ReportConfig:
     evidence_max_files: int = 10
     retention_days: int = 730
     draft_expire_days: int = 7
+    # Public address of the web app; new-tip announcements link to the console's tip page.
+    console_url: str | None = None
 
 
 @dataclass

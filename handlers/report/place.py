@@ -204,7 +204,7 @@ def submit(ctx: HandlerContext, draft: Draft) -> list[Reply]:
         ctx.session,
         cipher=ctx.cipher,
         draft=drafts.to_tip_draft(ctx, draft),
-        notify=officer_new_tip(ctx.library),
+        notify=officer_new_tip(ctx.library, ctx.report.console_url),
         now=ctx.now,
     )
     ctx.state.data.pop(drafts.KEY, None)  # the files now belong to the tip: keep them

@@ -336,3 +336,31 @@ def test_a_button_of_a_finished_report_does_not_start_a_new_one(conversation: Co
     assert "không còn" in conversation.text
     conversation.press("report:continue")
     assert "không còn" in conversation.text
+
+
+def test_announcement_links_to_the_console_and_leaves_out_personal_data(services: Services) -> None:
+    import datetime as dt
+
+    from handlers.report.notify import officer_new_tip
+    from storage.crypto import Cipher
+    from storage.models import Unit
+
+    tip = Tip(
+        id=7,
+        code="ACDEFGHJ",
+        modus_id="fake-bank",
+        province_code=1,
+        ward_code=70,
+        reporter_channel="zalo",
+        reporter_user_key="z1",
+        story=Cipher([Cipher.generate_key()]).encrypt("chuyện riêng"),
+        amount_lost=None,
+        anonymous=False,
+        consent_at=dt.datetime.now(dt.UTC),
+        consent_version="2026-01",
+    )
+    unit = Unit(kind="commune", name="Công an phường Hoàn Kiếm", province_code=1, ward_code=70)
+    (reply,) = officer_new_tip(services.library, "https://cg.example/")(tip, unit)
+    assert 'href="https://cg.example/console/tips/7"' in reply.text
+    assert "ACDE-FGHJ" in reply.text and "có để lại số liên hệ" in reply.text
+    assert "chuyện riêng" not in reply.text and "z1" not in reply.text
