@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.app import Services, build_services
+from bot.attachments import UrlFetcher
 from bot.channels.webchat.channel import WebChatChannel
 from bot.maintenance import Maintenance
 from bot.settings import Settings
@@ -18,6 +19,14 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     webchat = WebChatChannel()
     services.channels["web"] = webchat
     services.conversations.fetchers["web"] = webchat.fetch
+    if settings.zalo_oa_configured or settings.zalo_bot_configured:
+        from bot.channels.zalo.setup import install as install_zalo
+
+        install_zalo(services)
+        url_fetcher = UrlFetcher()
+        for name in ("zalo", "zalo_bot"):  # their updates carry the file's address
+            if name in services.channels:
+                services.conversations.fetchers.setdefault(name, url_fetcher)
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)

@@ -1,7 +1,7 @@
 """tips: tips, their identifiers, evidence and history
 
 Revision ID: 0200_tips
-Revises: 0002
+Revises: 0100_zalo
 Create Date: 2026-11-23 18:42:08.145416
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0200_tips'
-down_revision: str | None = '0002'
+down_revision: str | None = '0100_zalo'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
