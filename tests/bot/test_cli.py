@@ -149,3 +149,13 @@ def test_secrets_rotate_re_encrypts_with_the_new_first_key(env: dict[str, str], 
         main, ["secrets", "rotate"], env={**env, "CANHGIAC_SECRET_KEYS": Cipher.generate_key()}
     )
     assert wrong.exit_code != 0 and "không mã hóa lại được" in wrong.output
+
+
+def test_terminal_chat_numbers_options_and_answers(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        main, ["chat"], env=env, input="2\nco nguoi bat ck vao tai khoan tam giu de xac minh\nthoát\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "1. " in result.output and "Các chiêu lừa" in result.output
+    assert "Các chiêu lừa đảo đang phổ biến" in result.output  # option 2 opened the library
+    assert "LỪA ĐẢO" in result.output and "Tạm biệt" in result.output
