@@ -58,6 +58,7 @@ def serve_ours(port: int, api_url: str, database_url: str, data_dir: str) -> Non
         telegram_webhook_secret=SECRET,
         telegram_rate_limit=0,
         public_url="https://bench.example.vn",
+        secret_keys="YmVuY2gta2V5LWZvci1jYW5oZ2lhYy1vbmx5LTMyYnk=",  # a throwaway 32-byte key
         log_level="WARNING",
         _env_file=None,
     )

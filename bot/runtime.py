@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.app import Services, build_services
+from bot.attachments import UrlFetcher
 from bot.channels.webchat.channel import WebChatChannel
+from bot.maintenance import Maintenance
 from bot.ratelimit import RateGate
 from bot.settings import ConfigError, Settings
 from bot.worker import OutboxWorker
@@ -22,7 +24,9 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     services = build_services(settings, library=library)
     if migrate:
         upgrade(services.engine)
-    services.channels["web"] = WebChatChannel()
+    webchat = WebChatChannel()
+    services.channels["web"] = webchat
+    services.conversations.fetchers["web"] = webchat.fetch
     closers: list[Callable[[], Awaitable[None]]] = []
     if settings.telegram_token:
         closers.append(_add_telegram(services))
@@ -30,6 +34,10 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
         from bot.channels.zalo.setup import install as install_zalo
 
         install_zalo(services)
+        url_fetcher = UrlFetcher()
+        for name in ("zalo", "zalo_bot"):  # their updates carry the file's address
+            if name in services.channels:
+                services.conversations.fetchers.setdefault(name, url_fetcher)
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)
@@ -38,6 +46,13 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
             worker.stop()
 
         services.shutdown.append(stop_worker)
+        maintenance = Maintenance(services.engine, settings, services.evidence)
+        services.background.append(maintenance.run)
+
+        async def stop_maintenance() -> None:
+            maintenance.stop()
+
+        services.shutdown.append(stop_maintenance)
     services.shutdown.extend(closers)  # clients close after everything that sends through them
     return services
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.telegram import FakeTelegram
 
 DATA = Path(__file__).parents[3] / "data" / "telegram"
@@ -71,6 +72,7 @@ def tg_settings(tmp_path: Path, db_url: str, fake: FakeTelegram):  # type: ignor
         database_url=db_url,
         run_worker=False,
         webchat=False,
+        secret_keys=TEST_SECRET_KEY,
         telegram_token=fake.token,
         telegram_api_url=fake.url,
         telegram_webhook_secret=SECRET,

@@ -14,6 +14,7 @@ from bot.runtime import make_telegram_bot
 from bot.settings import Settings
 from storage.migrate import upgrade
 from tests.bot.channels.telegram.conftest import CHAT, load_update, press_update, running_app, text_update
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -32,6 +33,7 @@ async def test_polling_mode_answers_and_confirms_the_offset(
         database_url=db_url,
         run_worker=False,
         webchat=False,
+        secret_keys=TEST_SECRET_KEY,
         telegram_token=fake.token,
         telegram_api_url=fake.url,
         _env_file=None,
@@ -59,6 +61,7 @@ async def test_nothing_is_lost_while_the_database_is_down(
         data_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'fresh.db'}",  # not migrated yet: every record fails
         run_worker=False,
+        secret_keys=TEST_SECRET_KEY,
         telegram_token=fake.token,
         telegram_api_url=fake.url,
         _env_file=None,
