@@ -76,6 +76,7 @@ def _add_telegram(services: Services) -> Callable[[], Awaitable[None]]:
     """Webhook route with a public address, long polling without one; the command menu on start."""
     from bot.channels.telegram import CHANNEL
     from bot.channels.telegram.commands import register_commands
+    from bot.channels.telegram.files import TelegramFileFetcher
     from bot.channels.telegram.outbound import TelegramChannel
 
     settings, dispatcher = services.settings, services.dispatcher
@@ -88,6 +89,8 @@ def _add_telegram(services: Services) -> Callable[[], Awaitable[None]]:
     channel = TelegramChannel(bot, gate=gate, on_blocked=blocked)
     services.channels[CHANNEL] = channel
     dispatcher.add_channel(channel)
+    files = TelegramFileFetcher(settings.telegram_api_url, bot.token)
+    services.conversations.fetchers[CHANNEL] = files
 
     async def publish_commands() -> None:
         await register_commands(bot)
@@ -116,5 +119,6 @@ def _add_telegram(services: Services) -> Callable[[], Awaitable[None]]:
             stop_polling()
         await dispatcher.drain()  # replies still being sent need the client session
         await bot.session.close()
+        files.client.close()
 
     return close_telegram

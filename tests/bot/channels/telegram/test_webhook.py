@@ -235,3 +235,41 @@ async def test_restart_answers_recorded_but_unprocessed_updates_once(
         await hook.settle()
         assert [row.status for row in _inbox(hook)] == ["done", "done"]
     assert len(fake.sent()) == 2
+
+
+async def test_report_dialog_takes_a_photo_and_the_shared_contact(webhook: Webhook) -> None:
+    fake, n = webhook.fake, iter(range(700, 800))
+
+    async def say(update: dict[str, Any]) -> str:
+        before = len(fake.sent())
+        assert (await webhook.post(update)).status_code == 200
+        await webhook.settle()
+        return "\n".join(c.text for c in fake.sent()[before:])
+
+    async def text(value: str) -> str:
+        return await say(text_update(value, update_id=next(n)))
+
+    async def press(data: str) -> str:
+        return await say(press_update(data, update_id=next(n)))
+
+    await text("/baocao")
+    await press("report:consent:yes")
+    await press("report:modus:other")
+    await text("Có người gọi xưng ngân hàng, bảo tôi đọc mã OTP")
+    await press("report:story:done")
+    await text("hôm qua")
+    await text("không")
+    await press("report:ent:ok")
+    photo = load_update("photo_caption", update_id=next(n))
+    fake.files[photo["message"]["photo"][-1]["file_id"]] = b"\xff\xd8\xff\xe0" + b"\x00" * 500
+    assert "Đã nhận tệp" in await say(photo)
+    assert fake.sent("getFile")
+    await press("report:ev:done")
+    await text("ha noi")
+    await text("hoan kiem")
+    await press("report:contact:phone")
+    keyboards = [
+        c.params["reply_markup"] for c in fake.sent()[-2:] if "keyboard" in c.params.get("reply_markup", {})
+    ]
+    assert keyboards and keyboards[-1]["keyboard"][0][0]["request_contact"] is True
+    assert "0912 345 678" in await say(load_update("contact", update_id=next(n)))  # Lan's own number
