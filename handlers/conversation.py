@@ -45,7 +45,7 @@ class Conversations:
     def handle(self, msg: IncomingMessage, *, numbered_options: bool = False) -> list[Reply]:
         """Route `msg`; on a handler error nothing is saved and the error propagates."""
         with transaction(self.engine) as session:
-            users.touch_user(
+            users.record_inbound(
                 session,
                 channel=msg.channel,
                 user_key=msg.user_key,

@@ -111,3 +111,21 @@ def test_dedupe_key_keeps_one_row_per_recipient(engine: Engine) -> None:
         outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")], dedupe_key="alert:1:t:1")
     with pytest.raises(IntegrityError), transaction(engine) as session:
         outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")], dedupe_key="alert:1:t:1")
+
+
+def test_inbound_message_creates_or_refreshes_the_user(engine: Engine) -> None:
+    from storage import users
+    from storage.models.base import as_utc
+
+    first, later = utcnow() - dt.timedelta(days=2), utcnow()
+    with transaction(engine) as session:
+        users.record_inbound(session, channel="telegram", user_key="5", display_name="Lan", inbound_at=first)
+    with transaction(engine) as session:
+        users.mark_unreachable(session, channel="telegram", user_key="5", reason="blocked")
+    with transaction(engine) as session:
+        users.record_inbound(session, channel="telegram", user_key="5", inbound_at=later)
+    with transaction(engine) as session:
+        user = users.get_user(session, channel="telegram", user_key="5")
+        assert user is not None and user.display_name == "Lan"  # kept when the message names nobody
+        assert as_utc(user.last_inbound_at) == later
+        assert user.unreachable_at is None and user.unreachable_reason is None
