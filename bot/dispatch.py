@@ -167,7 +167,7 @@ class Dispatcher:
                 self.conversations.handle, msg, numbered_options=not channel.capabilities.buttons
             )
         except Exception:
-            log.exception("handler failed on update %s (%s)", update_id, msg.channel)
+            log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
             return apology()
 
     def _begin(self, update_id: int) -> tuple[str, dict[str, Any]] | None:

@@ -21,37 +21,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.telegram_rules import ApiError, check_markup, check_text
+
 DEFAULT_TOKEN = "42:TEST-token_for-the-fake"
 BLOCKED = "Forbidden: bot was blocked by the user"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
-
-# Tags Telegram's HTML parse mode accepts (Bot API "HTML style").
-_ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-    "a", "code", "pre", "blockquote", "tg-emoji", "tg-time",
-}  # fmt: skip
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
-_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -296,13 +280,13 @@ class FakeTelegram:
             return self._me()
         if name == "sendmessage":
             text = str(params.get("text") or "")
-            plain = _check_text(text, params.get("parse_mode"), limit=4096, what="message text")
-            _check_markup(params.get("reply_markup"))
+            plain = check_text(text, params.get("parse_mode"), limit=4096, what="message text")
+            check_markup(params.get("reply_markup"))
             return self._message(params, text=plain)
         if name in ("sendphoto", "senddocument"):
             caption = str(params.get("caption") or "")
-            plain = _check_text(caption, params.get("parse_mode"), limit=1024, what="caption", empty_ok=True)
-            _check_markup(params.get("reply_markup"))
+            plain = check_text(caption, params.get("parse_mode"), limit=1024, what="caption", empty_ok=True)
+            check_markup(params.get("reply_markup"))
             message = self._message(params, caption=plain or None)
             file = {"file_id": f"F{message['message_id']}", "file_unique_id": f"U{message['message_id']}"}
             if name == "sendphoto":
@@ -431,69 +415,6 @@ def _error(status: int, description: str, retry_after: int | None = None) -> web
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
     return web.json_response(body, status=status)
-
-
-def _check_text(text: str, parse_mode: Any, *, limit: int, what: str, empty_ok: bool = False) -> str:
-    """Parse as Telegram does; returns the text without markup, or raises the 400 Telegram gives."""
-    plain = html_to_plain(text) if str(parse_mode or "").upper() == "HTML" else text
-    if not plain.strip() and not empty_ok:
-        raise ApiError(400, f"Bad Request: {what} is empty")
-    if len(plain.encode("utf-16-le")) // 2 > limit:
-        raise ApiError(
-            400, "Bad Request: message is too long" if limit == 4096 else "Bad Request: caption is too long"
-        )
-    return plain
-
-
-def html_to_plain(text: str) -> str:
-    """Telegram's HTML parse mode: only known tags, properly nested, every other < escaped."""
-    stack: list[str] = []
-    out: list[str] = []
-    pos = 0
-    for match in _TAG.finditer(text):
-        _check_plain(text[pos : match.start()], pos)
-        out.append(text[pos : match.start()])
-        pos = match.end()
-        closing, name = match.group(1) == "/", match.group(2).lower()
-        if name not in _ALLOWED_TAGS:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{name}"')
-        if not closing:
-            stack.append(name)
-        elif not stack or stack.pop() != name:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: Unmatched end tag "{name}"')
-    _check_plain(text[pos:], pos)
-    out.append(text[pos:])
-    if stack:
-        raise ApiError(
-            400, f"Bad Request: can't parse entities: Can't find end tag corresponding to \"{stack[-1]}\""
-        )
-    return unescape("".join(out))
-
-
-def _check_plain(segment: str, offset: int) -> None:
-    if "<" in segment or ">" in segment:
-        raise ApiError(
-            400, f"Bad Request: can't parse entities: Unexpected character at byte offset {offset}"
-        )
-    for index, char in enumerate(segment):
-        if char == "&" and not _ENTITY.match(segment, index):
-            raise ApiError(
-                400,
-                "Bad Request: can't parse entities: "
-                f"Character '&' is reserved at byte offset {offset + index}",
-            )
-
-
-def _check_markup(markup: Any) -> None:
-    if not isinstance(markup, dict):
-        return
-    for row in markup.get("inline_keyboard", []):
-        for button in row:
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= 64:
-                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-            if not button.get("text"):
-                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
 
 
 @asynccontextmanager

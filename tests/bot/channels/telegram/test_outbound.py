@@ -15,7 +15,8 @@ from bot.ratelimit import RateGate
 from bot.runtime import make_telegram_bot
 from bot.settings import Settings
 from content.messages import Button, Media, Reply
-from tests.fakes.telegram import BLOCKED, CHAT_NOT_FOUND, FakeTelegram, html_to_plain
+from tests.fakes.telegram import BLOCKED, CHAT_NOT_FOUND, FakeTelegram
+from tests.fakes.telegram_rules import html_to_plain
 
 USER = "5120334455"
 
