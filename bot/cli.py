@@ -27,7 +27,21 @@ def _setup_logging(settings: Settings) -> None:
     )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Turns a database that cannot be reached into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            log.debug("database error", exc_info=True)
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "không rõ lý do"
+            raise click.ClickException(f"không kết nối được cơ sở dữ liệu: {reason}") from None
+
+
+@click.group(cls=_Cli)
 def main() -> None:
     """Cảnh Giác: trợ lý chống lừa đảo trực tuyến."""
 
@@ -223,8 +237,11 @@ def zalo_authorize(redirect_uri: str | None, verifier: str | None, code: str | N
     from storage.db import make_engine
     from storage.migrate import upgrade
 
+    from bot.keys import load_cipher
+
     settings = _settings()
     try:
+        load_cipher(settings)  # before the consent link: a code is single-use and short-lived
         consent = start_consent(settings, verifier=verifier, redirect_uri=redirect_uri)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -49,11 +49,6 @@ class Settings(BaseSettings):
         None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
     )
 
-    secret_key: SecretStr | None = Field(
-        None,
-        description="Long random string that encrypts stored secrets (Zalo tokens); keep it and back it up.",
-    )
-
     zalo_app_id: str | None = Field(None, description="Zalo app id (OA API).")
     zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret key.")
     zalo_oa_secret_key: SecretStr | None = Field(
@@ -127,8 +122,6 @@ class Settings(BaseSettings):
             )
         if self.draft_expire_days < 1 or self.retention_days < 1 or self.evidence_max_bytes < 1:
             raise ValueError("draft_expire_days, retention_days and evidence_max_bytes must be positive")
-        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:
-            raise ValueError("CANHGIAC_SECRET_KEY must be a random string of at least 16 characters")
         secret = self.zalo_bot_webhook_secret
         if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
             raise ValueError("CANHGIAC_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
