@@ -234,10 +234,9 @@ def zalo_authorize(redirect_uri: str | None, verifier: str | None, code: str | N
 
     from bot.channels.zalo.admin import finish_consent, parse_code, start_consent
     from bot.channels.zalo.errors import ZaloError
+    from bot.keys import load_cipher
     from storage.db import make_engine
     from storage.migrate import upgrade
-
-    from bot.keys import load_cipher
 
     settings = _settings()
     try:
