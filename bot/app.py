@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from argon2 import PasswordHasher
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
@@ -34,6 +35,8 @@ class Services:
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
+    # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
 
 
 def load_checked_library() -> Library:

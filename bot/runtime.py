@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.app import Services, build_services
 from bot.channels.webchat.channel import WebChatChannel
 from bot.settings import Settings
+from bot.web.console.routes import build_router
 from bot.worker import OutboxWorker
 from storage.migrate import upgrade
 
@@ -15,6 +16,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     if migrate:
         upgrade(services.engine)
     services.channels["web"] = WebChatChannel()
+    if settings.console:
+        services.routers.append(build_router())
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import check, library, menu
+from handlers import check, library, menu, officer_link
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -28,6 +28,7 @@ ACTIONS: dict[str, Action] = {
     "card": library.show_card,
     "guide": library.show_card,
     "help": menu.show_help,
+    "link_officer": officer_link.link_account,
 }
 
 # Features that a flow module may provide; without one the user is told it is coming.
@@ -46,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "/huongdan": "help",
     "/huycanhbao": "unsub",
     "/help": "help",
+    "/lienket": "link_officer",
 }
 
 # Deep-link payloads of /start (t.me/bot?start=baocao) and their actions.
