@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from fastapi import APIRouter
@@ -39,17 +40,17 @@ class Services:
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
 
 
-def load_checked_library() -> Library:
+def load_checked_library(path: Path | None = None) -> Library:
     """The library, or a ConfigError naming each bad file, field and reason."""
     try:
-        return load_library()
+        return load_library(path)
     except Exception as exc:  # LibraryError lists every problem in its message
         raise ConfigError(f"thư viện nội dung không hợp lệ:\n{exc}") from exc
 
 
 def build_services(settings: Settings, *, library: Library | None = None) -> Services:
     engine = make_engine(settings.effective_database_url)
-    library = library or load_checked_library()
+    library = library or load_checked_library(settings.library_dir)
     checker = Checker(library)
     conversations = Conversations(
         engine=engine,

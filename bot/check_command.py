@@ -44,7 +44,7 @@ def run_check(
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    checker = Checker(load_library())
+    checker = Checker(load_library(settings.library_dir))
     lookup = _lookup(settings, use_registry)
     if not jsonl:
         if text is None:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis URL, for shared rate limits and locks when several processes run."
     )
+    library_dir: Path | None = Field(
+        None, description="Folder of the content library cards; default: the cards shipped with the bot."
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8000, description="Port the web server listens on.")
     public_url: str | None = Field(

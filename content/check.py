@@ -1,14 +1,116 @@
-"""Placeholder checker; replaced by the full engine."""
+"""The scam check: one `Checker`, built once from the library, serves every caller.
+
+Built once because compiling a few thousand phrases takes milliseconds while a check
+must take well under that; the chat, the console and `canhgiac check` share it.
+"""
 
 from __future__ import annotations
 
-from content.library import Library
-from content.result import CheckResult, RegistryLookup, Verdict, no_registry
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from content.extract import extract
+from content.lexicon import lines
+from content.lookalike import brand_kind
+from content.normalize import tokens
+from content.result import CheckResult, Entity, ModusScore, RegistryLookup, no_registry
+from content.schema import Card
+from content.score import Matcher, ModusScorer, Phrase, compile_phrase
+from content.verdict import Evidence, decide, reasons
+
+__all__ = ["MAX_ANALYSED", "MAX_LISTED", "MIN_LISTED", "CardSource", "Checker"]
+
+MAX_ANALYSED = 20_000  # characters read for phrases; a story never needs more
+MAX_LISTED = 5
+MIN_LISTED = 0.1
+_LEGIT = ("legit", "warning")
+# A link imitating a bank or a state service is itself evidence of these (fixed) modus.
+_LOOKALIKE_MODUS = {"bank": "fake-bank", "gov": "fake-egov"}
+LOOKALIKE_HINT = 1.0
+
+
+class CardSource(Protocol):
+    """What the checker needs from a library (`content.library.Library` fits)."""
+
+    def modus_cards(self) -> list[Card]: ...
+
+
+def _signal_phrases() -> list[Phrase]:
+    out = []
+    for ln in lines("signals.tsv"):
+        name, _, text = ln.partition("\t")
+        phrase = compile_phrase("@" + name.strip(), "signal", text.strip())
+        if phrase is not None:
+            out.append(phrase)
+    return out
+
+
+def _hints(entities: Iterable[Entity]) -> dict[str, float]:
+    hints: dict[str, float] = {}
+    for entity in entities:
+        kind = brand_kind(entity.lookalike_of) if entity.lookalike_of else None
+        if kind in _LOOKALIKE_MODUS:
+            hints[_LOOKALIKE_MODUS[kind]] = LOOKALIKE_HINT
+    return hints
 
 
 class Checker:
-    def __init__(self, library: Library) -> None:
-        self.library = library
+    """Scores a text against every modus card and returns the contract's result."""
+
+    def __init__(self, library: CardSource | Iterable[Card]) -> None:
+        cards: Sequence[Card] = library.modus_cards() if hasattr(library, "modus_cards") else list(library)
+        cards = [c for c in cards if c.kind == "modus"]
+        self._titles = {c.id: c.title for c in cards}
+        self._scorer = ModusScorer(cards)
+        self._matcher = Matcher([*self._scorer.phrases, *_signal_phrases()])
+
+    @property
+    def modus_ids(self) -> list[str]:
+        return list(self._scorer.card_ids)
 
     def check(self, text: str, lookup: RegistryLookup = no_registry) -> CheckResult:
-        return CheckResult(verdict=Verdict.NO_MATCH)
+        """Verdict, ranked modus, entities with their report counts, and reasons."""
+        if isinstance(text, bytes | bytearray):
+            text = bytes(text).decode("utf-8", errors="replace")
+        elif not isinstance(text, str):
+            text = str(text)
+        entities = extract(text)
+        toks = tokens(text[:MAX_ANALYSED])
+        hits = self._matcher.find(toks)
+        scores = self._scorer.score(hits, toks, _hints(entities))
+        signal_hits = {h.phrase.text for h in hits if h.phrase.owner[1:] in _LEGIT}
+        signals = {h.phrase.owner[1:] for h in hits if h.phrase.owner.startswith("@")}
+        keys = [e.key for e in entities]
+        reported = {k: v for k, v in lookup(keys).items() if v} if keys else {}
+        evidence = Evidence(scores, signals, len(signal_hits), entities, reported)
+        verdict = decide(evidence)
+        return CheckResult(
+            verdict=verdict,
+            modus=[
+                ModusScore(s.card_id, round(s.score, 4)) for s in scores[:MAX_LISTED] if s.score >= MIN_LISTED
+            ],
+            entities=entities,
+            reported=reported,
+            reasons=reasons(evidence, verdict, self._titles),
+        )
+
+    def explain(self, text: str) -> dict[str, object]:
+        """The phrases behind a check, for tuning and for officers curious why."""
+        toks = tokens(text[:MAX_ANALYSED])
+        hits = self._matcher.find(toks)
+        return {
+            "tokens": " ".join(toks),
+            "signals": sorted(
+                {f"{h.phrase.owner}:{h.phrase.text}" for h in hits if h.phrase.owner.startswith("@")}
+            ),
+            "scores": [
+                {
+                    "id": s.card_id,
+                    "score": round(s.score, 3),
+                    "strong": s.strong,
+                    "weak": s.weak,
+                    "negative": s.negative,
+                }
+                for s in self._scorer.score(hits, toks)[:4]
+            ],
+        }

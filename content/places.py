@@ -10,12 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+from content.normalize import fold as fold_letters
 
 ALIASES_FILE = Path(__file__).parent / "lexicon" / "province_aliases.tsv"
 # Prefixes as they look after fold() (dots become spaces).
@@ -25,10 +26,8 @@ _NON_WORD = re.compile(r"[^a-z0-9 ]+")
 
 
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = _NON_WORD.sub(" ", text.replace(".", ". "))
-    return " ".join(text.split())
+    """The engine's folding, with punctuation turned into spaces ("P.Hoàn Kiếm" → "p hoan kiem")."""
+    return " ".join(_NON_WORD.sub(" ", fold_letters(text)).split())
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,10 @@
-"""Small text helpers for matching typed answers (menu words, yes/no)."""
+"""Comparing typed answers (menu words, yes/no) the way the engine compares text."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-_SPACES = re.compile(r"\s+")
+from content.normalize import fold as fold_letters
 
 
 def fold(text: str) -> str:
-    """Lower case, no diacritics, đ→d, single spaces: how answers are compared."""
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", text).strip()
+    """Lower case, no diacritics, đ→d, single spaces."""
+    return " ".join(fold_letters(text).split())

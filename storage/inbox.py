@@ -18,7 +18,7 @@ def record_update(
 ) -> int | None:
     """Store an update once; returns its row id, or None when it was already recorded."""
     table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
-    inserted = insert_ignore(
+    return insert_ignore(
         session,
         table,
         {
@@ -32,12 +32,6 @@ def record_update(
         },
         ["channel", "platform_id"],
     )
-    if not inserted:
-        return None
-    row = session.exec(
-        select(InboxUpdate.id).where(InboxUpdate.channel == channel, InboxUpdate.platform_id == platform_id)
-    ).one()
-    return int(row) if row is not None else None
 
 
 def get_update(session: Session, update_id: int) -> InboxUpdate | None:

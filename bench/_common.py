@@ -1,0 +1,48 @@
+"""Shared helpers of the bench scripts: where the eval sets are, how the library loads."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+if not SHARED.exists():  # a git worktree sits one level deeper than the main checkout
+    SHARED = REPO.parent.parent / "shared"
+TEST_LIBRARY = REPO / "tests" / "content" / "data" / "library"
+sys.path.insert(0, str(REPO))
+
+from content import Checker  # noqa: E402
+from content.schema import Card  # noqa: E402
+
+
+def resolve(path: str) -> Path:
+    """A path as given, or relative to the shared folder next to the repository."""
+    p = Path(path)
+    if p.exists():
+        return p
+    for base in (SHARED, SHARED.parent):
+        if (base / path).exists():
+            return base / path
+    return SHARED / path
+
+
+def load_cards(directory: str | None = None) -> list[Card]:
+    """The real library when it is there, else the test library of tests/content/data."""
+    if directory is None:
+        try:
+            from content.library import load_library  # type: ignore[attr-defined]
+        except ImportError:
+            directory = str(TEST_LIBRARY)
+        else:
+            return list(load_library().modus_cards())
+    cards = []
+    for f in sorted(Path(directory).glob("*.yaml")):
+        cards.append(Card.model_validate(yaml.safe_load(f.read_text("utf-8"))))
+    return [c for c in cards if c.kind == "modus"]
+
+
+def checker(directory: str | None = None) -> Checker:
+    return Checker(load_cards(directory))

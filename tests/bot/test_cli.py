@@ -1,0 +1,115 @@
+"""The `canhgiac` command: check contract, content check, registry import, db upgrade."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"CANHGIAC_DATA_DIR": str(tmp_path), "CANHGIAC_DATABASE_URL": f"sqlite:///{tmp_path / 'cg.db'}"}
+
+
+def test_check_jsonl_keeps_the_contract_on_every_line(env: dict[str, str]) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "Chuyển tiền vào tài khoản tạm giữ 0912345678 ngay"}),
+        "not json",
+        json.dumps({"id": "b"}),
+        json.dumps([1, 2]),
+        "",
+        json.dumps({"id": "c", "text": ""}),
+        json.dumps({"id": "d", "text": "\x00\x01\x02" * 100}),
+        json.dumps({"id": "e", "text": "lừa " * 25_000}),
+    ]
+    stdin = ("\n".join(lines) + "\n").encode() + b"\xff\xfe bad bytes\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--jsonl"],
+        input=stdin,
+        capture_output=True,
+        env={**env, "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(out) == 9
+    assert out[0]["id"] == "a" and out[0]["verdict"] in ("likely_scam", "suspicious", "no_match")
+    assert any(e["kind"] == "phone" and e["value"] == "+84912345678" for e in out[0]["entities"])
+    assert out[1] == {"id": None, "error": out[1]["error"]} and out[1]["error"]
+    assert out[2]["id"] == "b" and "error" in out[2]
+    assert out[3]["id"] is None and "error" in out[3]
+    assert out[4]["id"] is None and "error" in out[4]
+    assert out[5]["id"] == "c" and out[5]["verdict"] == "no_match"
+    assert out[6]["id"] == "d" and "verdict" in out[6]
+    assert out[7]["id"] == "e" and "verdict" in out[7]
+    assert out[8]["id"] is None and "error" in out[8]
+
+
+def test_check_single_text_argument(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["check", "xin chào bạn"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verdict"] == "no_match"
+
+
+def test_content_check_names_file_field_and_reason(tmp_path: Path) -> None:
+    good = CliRunner().invoke(main, ["content", "check"])
+    assert good.exit_code == 0 and "21 thủ đoạn" in good.output
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    src = Path(__file__).parents[2] / "content" / "library"
+    for card in src.glob("*.yaml"):
+        (lib / card.name).write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    bad = lib / "fake-bank.yaml"
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("reviewed: ", "reviewed: not-a-date #"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["content", "check", "--path", str(lib)])
+    assert result.exit_code == 1
+    assert "fake-bank.yaml" in result.output and "reviewed" in result.output
+
+
+def test_registry_import_reports_bad_rows_and_loads_the_rest(env: dict[str, str], tmp_path: Path) -> None:
+    csv_file = tmp_path / "reg.csv"
+    csv_file.write_text(
+        "kind,value,reports,bank,note\n"
+        "phone,0912 345 678,3,,giả công an\n"
+        "phone,12,1,,\n"
+        "stk,1903-5678-12345,2,TCB,\n"
+        "email,a@b.c,1,,\n"
+        "url,https://Vietcombank-XacThuc.com/login,1,,\n"
+        "bank_account,12ab34,1,,\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["registry", "import", str(csv_file)], env=env)
+    assert "Đã nhập 3 dòng; 3 dòng lỗi." in result.output
+    assert "dòng 3:" in result.output and "dòng 5:" in result.output and "dòng 7:" in result.output
+    check = CliRunner().invoke(main, ["check", "gọi 0912345678 hoặc vào vietcombank-xacthuc.com"], env=env)
+    entities = json.loads(check.output)["entities"]
+    phone = next(e for e in entities if e["kind"] == "phone")
+    assert phone["value"] == "+84912345678" and phone["reported"] == 3
+
+
+def test_db_upgrade_creates_the_schema(env: dict[str, str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cg.db").exists()
+
+
+def test_serve_refuses_to_start_with_an_invalid_card(env: dict[str, str], tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for card in (Path(__file__).parents[2] / "content" / "library").glob("*.yaml"):
+        (lib / card.name).write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    card = lib / "loan-scam.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("what_to_do:", "what_to_doo:"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--port", "1"], env={**env, "CANHGIAC_LIBRARY_DIR": str(lib)})
+    assert result.exit_code == 1
+    assert "loan-scam.yaml" in result.output and "what_to_do" in result.output

@@ -1,0 +1,66 @@
+"""The web app: health, and the local web chat over the same handlers."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.web.app import create_app
+
+
+@pytest.fixture
+async def client(services):  # type: ignore[no-untyped-def]
+    from bot.channels.webchat.channel import WebChatChannel
+
+    services.channels["web"] = WebChatChannel()
+    app = create_app(services, background=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def test_health_reports_database_and_cards(client: httpx.AsyncClient) -> None:
+    res = await client.get("/healthz")
+    assert res.status_code == 200
+    assert res.json() == {"status": "ok", "database": "ok", "cards": 24}
+
+
+async def test_health_is_503_when_the_database_is_gone(client: httpx.AsyncClient, services) -> None:  # type: ignore[no-untyped-def]
+    from storage.db import make_engine
+
+    services.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    res = await client.get("/healthz")
+    assert res.status_code == 503 and res.json()["database"] == "unreachable"
+
+
+async def test_web_chat_page_and_conversation(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200 and "Cảnh Giác" in page.text
+    start = await client.post("/api/chat", json={"payload": "start"})
+    assert start.status_code == 200 and "cg_chat" in start.cookies
+    first = start.json()["messages"][0]
+    assert "Xin chào" in first["html"]
+    assert first["buttons"][0][0]["payload"] == "check"
+    scam = (
+        "Tôi là cán bộ công an quận, chị liên quan đường dây rửa tiền, có lệnh bắt. "
+        "Chị phải chuyển hết tiền vào tài khoản tạm giữ 19035678123456 Techcombank để xác minh."
+    )
+    res = await client.post("/api/chat", json={"text": scam})
+    message = res.json()["messages"][0]
+    assert "LỪA ĐẢO" in message["html"]
+    assert "Giả danh công an" in message["html"]
+    payloads = [b["payload"] for row in message["buttons"] for b in row]
+    assert payloads[:2] == ["report:check", "card:impersonate-authority"]
+    card = await client.post("/api/chat", json={"payload": "card:impersonate-authority"})
+    assert "Cúp máy" in card.json()["messages"][0]["html"]
+
+
+async def test_web_chat_escapes_user_text(client: httpx.AsyncClient) -> None:
+    res = await client.post("/api/chat", json={"text": "/<script>alert(1)</script>"})
+    html = res.json()["messages"][0]["html"]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+async def test_web_chat_rejects_oversized_input(client: httpx.AsyncClient) -> None:
+    res = await client.post("/api/chat", json={"text": "x" * 100_001})
+    assert res.status_code == 422

@@ -1,0 +1,83 @@
+"""Inbox de-duplication and outbox claiming on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import Engine
+
+from content.messages import Button, Reply, replies_from_payload
+from storage import inbox, outbox
+from storage.db import transaction
+from storage.models import utcnow
+
+
+def test_update_is_recorded_once(engine: Engine) -> None:
+    with transaction(engine) as session:
+        first = inbox.record_update(
+            session, channel="telegram", platform_id="1", user_key="5", payload={"a": 1}
+        )
+    with transaction(engine) as session:
+        again = inbox.record_update(
+            session, channel="telegram", platform_id="1", user_key="5", payload={"a": 2}
+        )
+        other = inbox.record_update(session, channel="zalo", platform_id="1", user_key="5", payload={})
+    assert first is not None and again is None and other is not None
+    with transaction(engine) as session:
+        pending = inbox.pending_updates(session)
+        assert [p.id for p in pending] == [first, other]
+        assert pending[0].payload == {"a": 1}
+        inbox.finish_update(session, first)
+    with transaction(engine) as session:
+        assert [p.id for p in inbox.pending_updates(session)] == [other]
+
+
+def test_outbox_round_trip_priority_and_final_states(engine: Engine) -> None:
+    reply = Reply("<b>Cảnh báo</b>", buttons=[[Button("Xem", "card:fake-bank")]])
+    with transaction(engine) as session:
+        low = outbox.enqueue(
+            session, channel="t", user_key="1", replies=[reply], priority=outbox.PRIORITY_BROADCAST
+        )
+        high = outbox.enqueue(
+            session, channel="t", user_key="2", replies=[reply], priority=outbox.PRIORITY_REPLY
+        )
+    with transaction(engine) as session:
+        claimed = outbox.claim_batch(session, worker="w1", limit=1)
+    assert [c.id for c in claimed] == [high.id]
+    assert replies_from_payload(claimed[0].payload) == [reply]
+    with transaction(engine) as session:
+        outbox.mark(session, int(high.id or 0), status="sent")
+        rest = outbox.claim_batch(session, worker="w1", limit=10)
+    assert [c.id for c in rest] == [low.id]
+    with transaction(engine) as session:
+        outbox.retry_later(session, int(low.id or 0), at=utcnow() + dt.timedelta(hours=1), error="503")
+        assert outbox.claim_batch(session, worker="w1") == []
+
+
+def test_rows_left_sending_by_a_dead_worker_are_claimed_again(engine: Engine) -> None:
+    with transaction(engine) as session:
+        row = outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")])
+        outbox.claim_batch(session, worker="dead")
+    later = utcnow() + dt.timedelta(minutes=10)
+    with transaction(engine) as session:
+        again = outbox.claim_batch(session, worker="alive", now=later)
+    assert [r.id for r in again] == [row.id] and again[0].attempts == 2
+
+
+def test_sent_rows_are_never_claimed_again(engine: Engine) -> None:
+    with transaction(engine) as session:
+        row = outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")])
+        outbox.claim_batch(session, worker="w")
+        outbox.mark(session, int(row.id or 0), status="sent")
+    with transaction(engine) as session:
+        assert outbox.claim_batch(session, worker="w", now=utcnow() + dt.timedelta(days=1)) == []
+
+
+def test_dedupe_key_keeps_one_row_per_recipient(engine: Engine) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    with transaction(engine) as session:
+        outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")], dedupe_key="alert:1:t:1")
+    with pytest.raises(IntegrityError), transaction(engine) as session:
+        outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")], dedupe_key="alert:1:t:1")

@@ -1,0 +1,40 @@
+"""The registry on SQLite and PostgreSQL: confirmations add up, look-ups return counts."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from storage import registry
+from storage.db import transaction
+from storage.registry import RegistryReader, RegistryRow
+
+
+def test_confirm_adds_reports_and_lookup_counts(engine: Engine) -> None:
+    with transaction(engine) as session:
+        registry.confirm_entity(session, kind="phone", value="+84912345678")
+        registry.confirm_entity(session, kind="phone", value="+84912345678", note="giả công an")
+        registry.confirm_entity(session, kind="bank_account", value="1903567812345", bank="TCB")
+    lookup = RegistryReader(engine)
+    counts = lookup([("phone", "+84912345678"), ("bank_account", "1903567812345"), ("url", "x.vn")])
+    assert counts == {("phone", "+84912345678"): 2, ("bank_account", "1903567812345"): 1}
+    with transaction(engine) as session:
+        row = registry.get_entity(session, kind="phone", value="+84912345678")
+        assert row is not None and row.note == "giả công an" and row.last_seen >= row.first_seen
+
+
+def test_lookup_of_many_keys_is_chunked(engine: Engine) -> None:
+    rows = [RegistryRow(kind="phone", value=f"+8490000{i:04d}") for i in range(900)]
+    with transaction(engine) as session:
+        assert registry.import_rows(session, rows) == 900
+    counts = RegistryReader(engine)([("phone", r.value) for r in rows] + [("phone", "+84999")])
+    assert len(counts) == 900 and set(counts.values()) == {1}
+
+
+def test_unknown_kind_is_refused(engine: Engine) -> None:
+    with transaction(engine) as session:
+        try:
+            registry.confirm_entity(session, kind="email", value="a@b.c")
+        except ValueError as exc:
+            assert "email" in str(exc)
+        else:
+            raise AssertionError("an unknown kind must be refused")
