@@ -22,7 +22,12 @@ def test_login_sets_a_hardened_session_cookie_and_goes_to_next(app_client: TestC
     assert 'name="next" value="/console/me"' in page.text
     response = app_client.post(
         "/console/login",
-        data={"username": "XA1 ", "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "/console/me"},
+        data={
+            "username": "XA1 ",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "/console/me",
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/console/me"
@@ -83,13 +88,17 @@ def test_an_admin_unlocks_a_locked_account(app_client: TestClient, console: Serv
     login(admin, "quantri")
     page = admin.get(f"/console/admin/officers/{world.commune_officer}")
     assert "Tạm khóa" in page.text
-    admin.post(f"/console/admin/officers/{world.commune_officer}/unlock", data={"csrf_token": csrf_of(page.text)})
+    admin.post(
+        f"/console/admin/officers/{world.commune_officer}/unlock", data={"csrf_token": csrf_of(page.text)}
+    )
     login(app_client, "xa1")
 
 
 def test_unknown_user_and_wrong_password_read_the_same(app_client: TestClient, world: World) -> None:
     token = csrf_of(app_client.get("/console/login").text)
-    unknown = app_client.post("/console/login", data={"username": "ai-do", "password": "x", "csrf_token": token})
+    unknown = app_client.post(
+        "/console/login", data={"username": "ai-do", "password": "x", "csrf_token": token}
+    )
     wrong = app_client.post("/console/login", data={"username": "xa1", "password": "x", "csrf_token": token})
     assert unknown.status_code == wrong.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in unknown.text
@@ -177,12 +186,22 @@ def test_changing_ones_password_needs_the_current_one_and_ends_sessions(
     token = csrf_of(app_client.get("/console/me").text)
     wrong = app_client.post(
         "/console/me/password",
-        data={"current": "sai", "password": "mat-khau-moi-123", "again": "mat-khau-moi-123", "csrf_token": token},
+        data={
+            "current": "sai",
+            "password": "mat-khau-moi-123",
+            "again": "mat-khau-moi-123",
+            "csrf_token": token,
+        },
     )
     assert wrong.headers["location"].endswith("err=password_wrong")
     done = app_client.post(
         "/console/me/password",
-        data={"current": PASSWORD, "password": "mat-khau-moi-123", "again": "mat-khau-moi-123", "csrf_token": token},
+        data={
+            "current": PASSWORD,
+            "password": "mat-khau-moi-123",
+            "again": "mat-khau-moi-123",
+            "csrf_token": token,
+        },
     )
     assert done.headers["location"] == "/console/login?ok=password"
     assert app_client.get("/console/me").status_code == 303
