@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from bot.web.console import admin, auth
+from bot.web.console import admin, auth, export, queue, tips
 from bot.web.console.security import PREFIX, ConsoleRoute
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -23,6 +23,6 @@ def build_router() -> APIRouter:
             STATIC / "console.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"}
         )
 
-    for part in (auth.router, admin.router):
+    for part in (auth.router, queue.router, export.router, tips.router, admin.router):
         router.include_router(part)
     return router
