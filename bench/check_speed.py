@@ -1,8 +1,9 @@
 """Speed of a full check (normalise, extract, registry look-up, score, verdict).
 
 Prints messages per second and p50/p99 latency over the eval messages. The registry
-is an in-memory dict of `--registry-size` synthetic entities for now; `make_lookup`
-is the one function to replace with the real database registry.
+is the real database registry (SQLite by default, `--database-url` for PostgreSQL)
+filled with `--registry-size` synthetic confirmed entities; every check looks up its
+entities there, as the chat does.
 """
 
 from __future__ import annotations
@@ -11,30 +12,45 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Iterable, Mapping
 
-from _common import checker, resolve
+from _common import REPO, checker, resolve
 
 from content import RegistryLookup
 
 
-def make_lookup(size: int) -> RegistryLookup:
-    """The registry look-up under test. Replace this with the database registry."""
-    table: dict[tuple[str, str], int] = {}
-    for i in range(size):
-        n = 100_000_000 + i
-        kind = i % 3
-        if kind == 0:
-            table[("phone", f"+849{n % 10**8:08d}")] = 1 + i % 5
-        elif kind == 1:
-            table[("bank_account", f"19{n:012d}")] = 1 + i % 3
-        else:
-            table[("url", f"http://scam{i}.top")] = 1
+def make_lookup(size: int, database_url: str | None) -> RegistryLookup:
+    """The real database registry holding `size` confirmed entities (built once, then reused)."""
+    from sqlalchemy import func, insert, select
 
-    def lookup(keys: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], int]:
-        return {k: table[k] for k in keys if k in table}
+    from storage.db import make_engine, transaction
+    from storage.migrate import upgrade
+    from storage.models import RegistryEntity, utcnow
+    from storage.registry import RegistryReader
 
-    return lookup
+    url = database_url or f"sqlite:///{REPO / 'data' / 'bench' / f'registry-{size}.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        have = int(session.execute(select(func.count()).select_from(RegistryEntity)).scalar_one())
+    if have < size:
+        now = utcnow()
+        print(f"filling the registry with {size - have:,} entities…", flush=True)
+        for start in range(have, size, 50_000):
+            rows = []
+            for i in range(start, min(size, start + 50_000)):
+                n = 100_000_000 + i
+                kind = ("phone", "bank_account", "url")[i % 3]
+                value = {
+                    "phone": f"+849{n % 10**8:08d}",
+                    "bank_account": f"19{n:012d}",
+                    "url": f"scam{i}.top",
+                }[kind]
+                rows.append(
+                    {"kind": kind, "value": value, "reports": 1 + i % 5, "first_seen": now, "last_seen": now}
+                )
+            with transaction(engine) as session:
+                session.execute(insert(RegistryEntity), rows)  # type: ignore[arg-type]
+    return RegistryReader(engine)
 
 
 def main() -> None:
@@ -43,12 +59,13 @@ def main() -> None:
     parser.add_argument("--registry-size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--library", help="a folder of card YAML files instead of the library")
+    parser.add_argument("--database-url", help="registry database (default: SQLite under data/bench)")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     engine = checker(args.library)
     built = time.perf_counter() - t0
-    lookup = make_lookup(args.registry_size)
+    lookup = make_lookup(args.registry_size, args.database_url)
     texts = [
         json.loads(ln)["text"] for ln in resolve(args.path).read_text("utf-8").splitlines() if ln.strip()
     ]

@@ -49,7 +49,8 @@ def verdict_reply(ctx: HandlerContext, result: CheckResult) -> Reply:
         verdict=result.verdict.value,
         verdict_label=replies.label(f"verdict_{result.verdict.value}"),
         card=card,
-        reasons=[r.text for r in result.reasons],
+        # the card's title already names the modus
+        reasons=[r.text for r in result.reasons if not (card is not None and r.code == "modus")],
         entities=[_entity_view(e, result.reports_for(e)) for e in result.entities[:10]],
     )
     rows: list[list[Button]] = [[Button(replies.label("report"), "report:check")]]
@@ -62,6 +63,8 @@ def verdict_reply(ctx: HandlerContext, result: CheckResult) -> Reply:
 
 def _entity_view(entity: Entity, reported: int) -> dict[str, Any]:
     shown = entity.host if entity.kind == "url" and entity.host else entity.value
+    if entity.kind == "phone":
+        shown = display_phone(entity.value)
     if entity.kind == "bank_account" and entity.bank:
         shown = f"{entity.value} ({entity.bank})"
     return {
@@ -74,3 +77,11 @@ def _entity_view(entity: Entity, reported: int) -> dict[str, Any]:
 
 def menu_button() -> Button:
     return Button(replies.label("menu"), "menu")
+
+
+def display_phone(e164: str) -> str:
+    """+84912345678 → 0912 345 678, as residents write and read Vietnamese numbers."""
+    if e164.startswith("+84") and len(e164) == 12:
+        national = "0" + e164[3:]
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    return e164

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import tuple_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -16,18 +15,25 @@ _CHUNK = 400
 
 
 def lookup_counts(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Confirmed report counts for (kind, value) pairs; absent pairs are left out."""
-    wanted = list(dict.fromkeys(keys))
+    """Confirmed report counts for (kind, value) pairs; absent pairs are left out.
+
+    One query per kind with `kind = ? AND value IN (…)`, so both databases use the
+    (kind, value) unique index; a row-value IN list makes SQLite scan the table.
+    """
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in dict.fromkeys(keys):
+        by_kind.setdefault(kind, []).append(value)
     found: dict[tuple[str, str], int] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        rows = session.exec(
-            select(RegistryEntity.kind, RegistryEntity.value, RegistryEntity.reports).where(
-                tuple_(col(RegistryEntity.kind), col(RegistryEntity.value)).in_(chunk)
-            )
-        ).all()
-        for kind, value, reports in rows:
-            found[(kind, value)] = reports
+    for kind, values in by_kind.items():
+        for start in range(0, len(values), _CHUNK):
+            rows = session.exec(
+                select(RegistryEntity.value, RegistryEntity.reports).where(
+                    RegistryEntity.kind == kind,
+                    col(RegistryEntity.value).in_(values[start : start + _CHUNK]),
+                )
+            ).all()
+            for value, reports in rows:
+                found[(kind, value)] = reports
     return found
 
 

@@ -93,3 +93,25 @@ def test_state_survives_a_restart(conversation: Conversation, services) -> None:
     again = Conversation(fresh, user_key=conversation.user_key)
     again.say("")
     assert "chưa nhận được nội dung" in again.text
+
+
+def test_verdict_card_shows_numbers_as_residents_write_them(conversation: Conversation) -> None:
+    conversation.say(
+        "co nguoi xung cong an goi tu so 0865214937 bao em lien quan vu rua tien, "
+        "bat chuyen het tien vao tai khoan tam giu de xac minh"
+    )
+    assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in conversation.text
+    assert "0865 214 937" in conversation.text
+    assert "chưa có trong danh sách đã xác minh" in conversation.text
+    assert conversation.text.count("Giả danh công an") == 1  # the title, not repeated as a reason
+
+
+def test_verdict_card_says_how_often_an_entity_was_reported(conversation: Conversation, services) -> None:  # type: ignore[no-untyped-def]
+    from storage import registry
+    from storage.db import transaction
+
+    with transaction(services.engine) as session:
+        registry.confirm_entity(session, kind="phone", value="+84865214937", count=4)
+    conversation.say("so 0865214937 goi cho toi bao trung thuong")
+    assert "đã bị báo cáo 4 lần" in conversation.text
+    assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in conversation.text
