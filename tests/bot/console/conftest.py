@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from storage import officers, units
 from storage.db import transaction
 
 PASSWORD = "mat-khau-du-dai-1"
+HANOI, HOAN_KIEM, BA_DINH, HUE = 1, 70, 4, 46
 # The library's defaults cost a quarter second a hash; tests check behaviour, not cost.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -56,11 +58,10 @@ def console(sqlite_url: str, tmp_path: Path, test_library: Any) -> Iterator[Serv
 
 def make_world(services: Services) -> World:
     with transaction(services.engine) as s:
-        hanoi = units.create_province_unit(s, province_code=1, actor="test")
-        wards = sorted(w.ward_code for w in units.places.wards_of(1) if w.ward_code)
-        commune = units.create_commune_unit(s, ward_code=wards[0], actor="test")
-        other = units.create_commune_unit(s, ward_code=wards[1], actor="test")
-        hue = units.create_province_unit(s, province_code=46, actor="test")
+        hanoi = units.create_province_unit(s, province_code=HANOI, actor="test")
+        commune = units.create_commune_unit(s, ward_code=HOAN_KIEM, actor="test")
+        other = units.create_commune_unit(s, ward_code=BA_DINH, actor="test")
+        hue = units.create_province_unit(s, province_code=HUE, actor="test")
 
         def make(username: str, role: str, unit_id: int | None) -> int:
             o = officers.create_officer(
@@ -114,3 +115,27 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> TestCl
     )
     assert response.status_code == 303, response.text
     return client
+
+
+def submit(services: Services, **overrides: Any) -> int:
+    """A resident's tip through the same operation the report dialog uses; returns its id."""
+    from storage.tips import EntityIn, TipDraft, submit_tip
+
+    values: dict[str, Any] = {
+        "reporter_channel": "web",
+        "reporter_user_key": "resident-1",
+        "consent_at": dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC),
+        "consent_version": "2026-01",
+        "modus_id": "fake-bank",
+        "story": "Có người giả nhân viên ngân hàng gọi, bảo tôi bấm link để nâng hạn mức thẻ.",
+        "occurred_on": dt.date(2026, 11, 19),
+        "amount_lost": 5_000_000,
+        "province_code": HANOI,
+        "ward_code": HOAN_KIEM,
+        "entities": (EntityIn("phone", "+84912345678"), EntityIn("bank_account", "0123456789", "VCB")),
+    }
+    values.update(overrides)
+    with transaction(services.engine) as s:
+        tip = submit_tip(s, cipher=services.cipher, draft=TipDraft(**values))
+        assert tip.id is not None
+        return tip.id
