@@ -196,5 +196,7 @@ def officer_create(
                 actor="cli",
             )
     except officers.OfficerError as exc:
-        raise click.ClickException(f"không tạo được tài khoản: {exc.code}") from exc
+        from bot.web.console.labels import problem
+
+        raise click.ClickException(f"không tạo được tài khoản: {problem(exc.code) or exc.code}") from exc
     click.echo(f"Đã tạo tài khoản {created.username} ({chosen}). Đăng nhập tại /console/login.")
