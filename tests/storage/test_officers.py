@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
-from storage import audit, console_sessions, officers, units
+from storage import audit, console_sessions, officer_links, officers, units
 from storage.db import transaction
 from storage.models import utcnow
 
@@ -119,7 +119,7 @@ def test_link_codes_are_hashed_one_time_and_expire(engine: Engine) -> None:
     officer_id = _officer(engine)
     now = utcnow()
     with transaction(engine) as s:
-        code, expires = officers.issue_link_code(s, officer_id=officer_id, actor="t", now=now)
+        code, expires = officer_links.issue_link_code(s, officer_id=officer_id, actor="t", now=now)
         from sqlmodel import select
 
         from storage.models import LinkCode
@@ -129,37 +129,38 @@ def test_link_codes_are_hashed_one_time_and_expire(engine: Engine) -> None:
     late = expires + dt.timedelta(seconds=1)
     with transaction(engine) as s:
         assert (
-            officers.redeem_link_code(s, text=code, channel="telegram", user_key="1", now=late).status
+            officer_links.redeem_link_code(s, text=code, channel="telegram", user_key="1", now=late).status
             == "invalid"
         )
     with transaction(engine) as s:
         # A new code replaces the old one; the new one works once.
         old = code
-        code, _ = officers.issue_link_code(s, officer_id=officer_id, actor="t", now=now)
+        code, _ = officer_links.issue_link_code(s, officer_id=officer_id, actor="t", now=now)
         assert (
-            officers.redeem_link_code(s, text=old, channel="telegram", user_key="1", now=now).status
+            officer_links.redeem_link_code(s, text=old, channel="telegram", user_key="1", now=now).status
             == "invalid"
         )
         assert (
-            officers.redeem_link_code(s, text=code, channel="telegram", user_key="1", now=now).status
+            officer_links.redeem_link_code(s, text=code, channel="telegram", user_key="1", now=now).status
             == "linked"
         )
         assert (
-            officers.redeem_link_code(s, text=code, channel="zalo", user_key="2", now=now).status == "invalid"
+            officer_links.redeem_link_code(s, text=code, channel="zalo", user_key="2", now=now).status
+            == "invalid"
         )
-        assert [link.user_key for link in officers.links_of(s, officer_id)] == ["1"]
+        assert [link.user_key for link in officer_links.links_of(s, officer_id)] == ["1"]
 
 
 def test_a_chat_account_moves_to_the_officer_whose_code_it_typed(engine: Engine) -> None:
     first, second = _officer(engine), _officer(engine, username="qtv2")
     with transaction(engine) as s:
-        c1, _ = officers.issue_link_code(s, officer_id=first, actor="t")
-        officers.redeem_link_code(s, text=c1, channel="telegram", user_key="9")
-        c2, _ = officers.issue_link_code(s, officer_id=second, actor="t")
-        officers.redeem_link_code(s, text=c2, channel="telegram", user_key="9")
-        linked = officers.officer_for_chat(s, channel="telegram", user_key="9")
+        c1, _ = officer_links.issue_link_code(s, officer_id=first, actor="t")
+        officer_links.redeem_link_code(s, text=c1, channel="telegram", user_key="9")
+        c2, _ = officer_links.issue_link_code(s, officer_id=second, actor="t")
+        officer_links.redeem_link_code(s, text=c2, channel="telegram", user_key="9")
+        linked = officer_links.officer_for_chat(s, channel="telegram", user_key="9")
         assert linked is not None and linked.id == second
-        assert officers.links_of(s, first) == []
+        assert officer_links.links_of(s, first) == []
 
 
 def test_sessions_expire_idle_and_end_with_a_password_change(engine: Engine) -> None:

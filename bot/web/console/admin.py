@@ -11,7 +11,7 @@ from bot.web.console import context
 from bot.web.console.security import PREFIX, ConsoleRoute, NotFound, Viewer, admin, admin_checked, services_of
 from bot.web.console.templates import VN_TZ, render
 from content import places
-from storage import officers, units
+from storage import officer_links, officers, units
 from storage.db import transaction
 from storage.models import utcnow
 
@@ -226,7 +226,7 @@ def officer_link_code(
 ) -> Response:
     with transaction(services_of(request).engine) as session:
         try:
-            code = officers.issue_link_code(session, officer_id=officer_id, actor=officer.actor)
+            code = officer_links.issue_link_code(session, officer_id=officer_id, actor=officer.actor)
         except officers.OfficerError:
             raise NotFound() from None
     return _officer_page(request, officer, officer_id, code)
@@ -237,7 +237,7 @@ def officer_unlink(
     request: Request, officer_id: int, link_id: int, officer: Viewer = Depends(admin_checked)
 ) -> Response:
     with transaction(services_of(request).engine) as session:
-        officers.remove_link(session, link_id=link_id, officer_id=officer_id, actor=officer.actor)
+        officer_links.remove_link(session, link_id=link_id, officer_id=officer_id, actor=officer.actor)
     return _back(f"/officers/{officer_id}", ok="unlinked")
 
 

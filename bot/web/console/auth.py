@@ -26,7 +26,7 @@ from bot.web.console.security import (
     viewer,
 )
 from bot.web.console.templates import render
-from storage import console_sessions, officers
+from storage import console_sessions, officer_links, officers
 from storage.db import transaction
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -121,7 +121,9 @@ def me(request: Request, officer: Viewer = Depends(viewer)) -> Response:
 @router.post("/me/link-code")
 def my_link_code(request: Request, officer: Viewer = Depends(checked)) -> Response:
     with transaction(services_of(request).engine) as session:
-        code, expires = officers.issue_link_code(session, officer_id=officer.officer_id, actor=officer.actor)
+        code, expires = officer_links.issue_link_code(
+            session, officer_id=officer.officer_id, actor=officer.actor
+        )
         page = context.me_page(session, officer.officer_id, self_service=True, code=(code, expires))
     return render(request, "me.html", {"page": page})
 
@@ -129,7 +131,9 @@ def my_link_code(request: Request, officer: Viewer = Depends(checked)) -> Respon
 @router.post("/me/links/{link_id}/remove")
 def my_unlink(request: Request, link_id: int, officer: Viewer = Depends(checked)) -> Response:
     with transaction(services_of(request).engine) as session:
-        officers.remove_link(session, link_id=link_id, officer_id=officer.officer_id, actor=officer.actor)
+        officer_links.remove_link(
+            session, link_id=link_id, officer_id=officer.officer_id, actor=officer.actor
+        )
     return RedirectResponse(f"{PREFIX}/me?ok=unlinked", status_code=303)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from content import places
-from storage import audit, officers, units
+from storage import audit, officer_links, officers, units
 from storage.models import AuditEntry, Officer, OfficerLink, Unit, UnitChat
 
 
@@ -49,7 +49,7 @@ def me_page(
         username=officer.username,
         role=officer.role,
         unit_name=unit.name if unit else None,
-        links=officers.links_of(session, officer.id),
+        links=officer_links.links_of(session, officer.id),
         links_action=f"{base}/links",
         link_code_action=f"{base}/link-code",
         link_code=code[0] if code else None,

@@ -19,9 +19,9 @@ from openpyxl.utils import get_column_letter
 from bot.app import Services
 from bot.web.console import labels
 from bot.web.console.queue import officer_scope
+from bot.web.console.queue_context import QueueQuery, short_title
 from bot.web.console.security import ConsoleRoute, Viewer, services_of, viewer
 from bot.web.console.templates import vn_date, vn_datetime
-from bot.web.console.tip_context import QueueQuery, short_title
 from handlers.report.notify import modus_title, place_name
 from storage import audit, officers, tip_lookups, tips, units
 from storage.crypto import CipherError
@@ -132,8 +132,10 @@ def to_xlsx(rows: list[list[str | int | None]]) -> bytes:
                 cell.value = value
                 cell.number_format = "#,##0"
             elif value:
-                # Set as a string explicitly: openpyxl would store "=…" as a formula otherwise.
-                cell.set_explicit_value(neutralize(value), data_type=TYPE_STRING)
+                # openpyxl stores a string starting with "=" as a formula; neutralised text never
+                # starts so, and the cell is typed as a string all the same.
+                cell.value = neutralize(value)
+                cell.data_type = TYPE_STRING
     for c, width in enumerate([12, 17, 18, 30, 30, 28, 16, 12, 22, 36, 80], start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
     sheet.freeze_panes = "A2"

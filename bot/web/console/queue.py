@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from bot.web.console import tip_context
+from bot.web.console import queue_context
+from bot.web.console.queue_context import PER_PAGE, QueueQuery
 from bot.web.console.security import ConsoleRoute, Viewer, services_of, viewer
 from bot.web.console.templates import render
-from bot.web.console.tip_context import PER_PAGE, QueueQuery
 from storage import audit, officers, tips
 from storage.db import transaction
 
@@ -43,7 +43,7 @@ def queue(request: Request, officer: Viewer = Depends(viewer)) -> Response:
             target_type="tip",
             detail={"filters": query.params(), "page": query.page, "shown": [t.id for t in page.rows]},
         )
-        view = tip_context.queue_page(
+        view = queue_context.queue_page(
             session,
             viewer=officer,
             library=services.library,

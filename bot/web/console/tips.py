@@ -17,7 +17,16 @@ from sqlmodel import Session
 
 from bot.web.console import tip_context
 from bot.web.console.queue import officer_scope
-from bot.web.console.security import PREFIX, ConsoleRoute, Forbidden, NotFound, Viewer, checked, services_of, viewer
+from bot.web.console.security import (
+    PREFIX,
+    ConsoleRoute,
+    Forbidden,
+    NotFound,
+    Viewer,
+    checked,
+    services_of,
+    viewer,
+)
 from bot.web.console.templates import render
 from handlers.report.notify import reporter_status
 from storage import audit, tip_lookups, tips
@@ -62,7 +71,9 @@ def tip_page(request: Request, tip_id: int, officer: Viewer = Depends(viewer)) -
 
 
 @router.get("/tips/{tip_id}/evidence/{evidence_id}")
-def evidence_file(request: Request, tip_id: int, evidence_id: int, officer: Viewer = Depends(viewer)) -> Response:
+def evidence_file(
+    request: Request, tip_id: int, evidence_id: int, officer: Viewer = Depends(viewer)
+) -> Response:
     services = services_of(request)
     with transaction(services.engine) as session:
         detail = _detail(session, request, officer, tip_id)
@@ -121,7 +132,10 @@ def _act(request: Request, officer: Viewer, tip_id: int, operation: str, action:
         return _back(tip_id, err="original_missing" if operation == "duplicate" else "stale")
     except ValueError as exc:
         text = str(exc)
-        return _back(tip_id, err="self_duplicate" if "itself" in text else "empty_note" if "note" in text else "bad_input")
+        return _back(
+            tip_id,
+            err="self_duplicate" if "itself" in text else "empty_note" if "note" in text else "bad_input",
+        )
     return _back(tip_id, ok=ok)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.app import Services
 from content import places
-from storage import audit, officers
+from storage import audit, officer_links, officers
 from storage.models import Officer, OfficerLink, Unit, UnitChat
 from tests.bot.console.conftest import World, csrf_of, login
 from tests.harness import Conversation
@@ -141,7 +141,7 @@ def test_an_officer_links_their_telegram_with_a_one_time_code(
         assert [(link.officer_id, link.channel, link.user_key) for link in links] == [
             (world.commune_officer, "telegram", "777")
         ]
-        assert officers.officer_for_chat(s, channel="telegram", user_key="777") is not None
+        assert officer_links.officer_for_chat(s, channel="telegram", user_key="777") is not None
     me = app_client.get("/console/me")
     assert "777" in me.text
     link_id = links[0].id
@@ -158,11 +158,11 @@ def test_lienket_without_a_code_explains_itself(console: Services) -> None:
 
 def test_guessing_link_codes_is_throttled(console: Services, world: World) -> None:
     chat = Conversation(console.conversations, channel="telegram", user_key="guesser")
-    for _ in range(officers.LINK_FAILURES_PER_HOUR):
+    for _ in range(officer_links.LINK_FAILURES_PER_HOUR):
         chat.say("/lienket AAAAAAAA")
         assert "không đúng" in chat.text
     with Session(console.engine) as s:
-        code, _ = officers.issue_link_code(s, officer_id=world.admin, actor="test")
+        code, _ = officer_links.issue_link_code(s, officer_id=world.admin, actor="test")
         s.commit()
     chat.say(f"/lienket {code}")
     assert "sai mã nhiều lần" in chat.text

@@ -112,9 +112,15 @@ def test_officer_triages_a_tip_and_the_reporter_hears_of_it(
     assert "Đã liên hệ ngân hàng phong tỏa." in page.locator(".history").inner_text()
     page.screenshot(path=str(shots / "tip.png"), full_page=True)
 
-    # The worker delivers the queued update to the reporter's chat.
+    # The worker delivers the queued update to the reporter's chat (in its own thread: Playwright's
+    # sync API keeps an event loop running in this one).
     channel = WebChatChannel()
-    asyncio.run(OutboxWorker(console.engine, {"web": channel}).run_once())
+    worker = OutboxWorker(console.engine, {"web": channel})
+    sent: list[int] = []
+    runner = threading.Thread(target=lambda: sent.append(asyncio.run(worker.run_once())))
+    runner.start()
+    runner.join(timeout=30)
+    assert sent == [1]
     delivered = channel.take("resident-7")
     assert delivered, "the reporter got nothing"
     assert "Đang xác minh" in delivered[0]["html"] or "xác minh" in delivered[0]["html"]

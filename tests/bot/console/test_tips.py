@@ -9,11 +9,11 @@ import re
 import openpyxl
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
-from storage.tips import EntityIn, EvidenceIn
 
 from bot.app import Services
 from storage import audit
 from storage.models import OutboxMessage, TipEvent
+from storage.tips import EntityIn, EvidenceIn
 from tests.bot.console.conftest import BA_DINH, World, csrf_of, login, submit
 from tests.harness import Conversation
 
