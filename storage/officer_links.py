@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage import audit
+from content.messages import Reply
+from storage import audit, outbox
 from storage.models import AuditEntry, LinkCode, Officer, OfficerLink, utcnow
 from storage.models.base import as_utc
 from storage.officers import OfficerError
@@ -159,3 +160,22 @@ def officer_for_chat(session: Session, *, channel: str, user_key: str) -> Office
         return None
     officer = session.get(Officer, link.officer_id)
     return officer if officer is not None and officer.active else None
+
+
+def notify_officer(
+    session: Session, *, officer_id: int, replies: list[Reply], kind: str, dedupe_key: str
+) -> int:
+    """Queue a message to every chat account the officer linked; returns how many were queued."""
+    queued = 0
+    for link in links_of(session, officer_id):
+        outbox.enqueue(
+            session,
+            channel=link.channel,
+            user_key=link.user_key,
+            replies=replies,
+            kind=kind,
+            priority=outbox.PRIORITY_NOTIFY,
+            dedupe_key=f"{dedupe_key}:{link.id}"[:200],
+        )
+        queued += 1
+    return queued

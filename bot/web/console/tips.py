@@ -15,7 +15,11 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
+from bot.app import Services
 from bot.web.console import tip_context
+from bot.web.console.queue_context import short_title
+from content import replies
+from content.messages import Reply
 from bot.web.console.queue import officer_scope
 from bot.web.console.security import (
     PREFIX,
@@ -28,10 +32,11 @@ from bot.web.console.security import (
     viewer,
 )
 from bot.web.console.templates import render
-from handlers.report.notify import reporter_status
-from storage import audit, tip_lookups, tips
+from handlers.report.notify import modus_title, place_name, reporter_status
+from storage import audit, officer_links, tip_lookups, tips
 from storage.db import transaction
 from storage.evidence import EvidenceNotFound
+from storage.models import Tip
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=ConsoleRoute)
@@ -187,17 +192,41 @@ def tip_assign(
 ) -> Response:
     chosen = officer.officer_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None)
 
+    services = services_of(request)
+
     def run(session: Session) -> str:
-        tips.assign(
+        tip = tips.assign(
             session,
             tip_id=tip_id,
             actor_officer_id=officer.officer_id,
             assignee_id=chosen,
             expected_version=_version(version),
         )
+        if chosen is not None and chosen != officer.officer_id:
+            _tell_assignee(session, services, officer, tip, chosen)
         return "assigned" if chosen else "unassigned"
 
     return _act(request, officer, tip_id, "assign", run)
+
+
+def _tell_assignee(session: Session, services: Services, officer: Viewer, tip: Tip, assignee: int) -> None:
+    """The assignee hears of it in the chat accounts they linked (no personal data in chat)."""
+    public = services.settings.public_url
+    text = replies.render(
+        "officer_assigned",
+        by=officer.full_name,
+        code=tips.format_code(tip.code),
+        modus=short_title(modus_title(services.library, tip.modus_id)),
+        place=place_name(tip.province_code, tip.ward_code),
+        link=f"{public.rstrip('/')}{PREFIX}/tips/{tip.id}" if public else None,
+    )
+    officer_links.notify_officer(
+        session,
+        officer_id=assignee,
+        replies=[Reply(text)],
+        kind="officer_assign",
+        dedupe_key=f"tip:{tip.id}:assign:v{tip.version}",
+    )
 
 
 @router.post("/tips/{tip_id}/note")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from bot.app import Services
-from storage import audit
+from storage import audit, officer_links
 from storage.models import OutboxMessage, TipEvent
 from storage.tips import EntityIn, EvidenceIn
 from tests.bot.console.conftest import BA_DINH, World, csrf_of, login, submit
@@ -223,3 +223,22 @@ def test_exports_neutralise_formulas_keep_vietnamese_and_are_audited(
     with Session(console.engine) as s:
         exports = audit.entries(s, action="tip.export")
     assert [(e.detail["format"], e.detail["tip_ids"]) for e in exports] == [("xlsx", [tip]), ("csv", [tip])]
+
+
+def test_an_assigned_officer_hears_of_it_in_their_linked_chat(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(console, story="Chuyện riêng không gửi vào chat")
+    with Session(console.engine) as s:
+        code, _ = officer_links.issue_link_code(s, officer_id=world.commune_officer, actor="test")
+        s.commit()
+    Conversation(console.conversations, channel="telegram", user_key="777").say(f"/lienket {code}")
+    login(app_client, "tinh")
+    token = csrf_of(app_client.get(f"/console/tips/{tip}").text)
+    app_client.post(f"/console/tips/{tip}/assign", data={"assignee": str(world.commune_officer), "csrf_token": token})
+    app_client.post(f"/console/tips/{tip}/assign", data={"assignee": "me", "csrf_token": token})
+    with Session(console.engine) as s:
+        queued = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "officer_assign")).all()
+    assert [(m.channel, m.user_key) for m in queued] == [("telegram", "777")]
+    text = str(queued[0].payload)
+    assert "Cán bộ tinh" in text and "Giả mạo ngân hàng" in text and "Chuyện riêng" not in text
