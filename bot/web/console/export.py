@@ -156,7 +156,7 @@ def _export(request: Request, officer: Viewer, fmt: str) -> Response:
             target_type="tip",
             detail={
                 "format": fmt,
-                "filters": query.params(),
+                "filters": query.active(),
                 "count": len(result.tip_ids),
                 "truncated": result.truncated,
                 "tip_ids": result.tip_ids,

@@ -41,7 +41,7 @@ def queue(request: Request, officer: Viewer = Depends(viewer)) -> Response:
             actor=officer.actor,
             action="tip.list",
             target_type="tip",
-            detail={"filters": query.params(), "page": query.page, "shown": [t.id for t in page.rows]},
+            detail={"filters": query.active(), "page": query.page, "shown": [t.id for t in page.rows]},
         )
         view = queue_context.queue_page(
             session,

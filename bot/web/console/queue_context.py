@@ -89,6 +89,10 @@ class QueueQuery:
             page=max(page, 1),
         )
 
+    def active(self) -> dict[str, Any]:
+        """Only the filters that are set (for the audit log)."""
+        return {k: v for k, v in self.params().items() if v not in ("", [], None)}
+
     def params(self) -> dict[str, Any]:
         """Back to query parameters (for links that keep the filters)."""
         return {

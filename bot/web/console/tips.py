@@ -17,10 +17,8 @@ from sqlmodel import Session
 
 from bot.app import Services
 from bot.web.console import tip_context
-from bot.web.console.queue_context import short_title
-from content import replies
-from content.messages import Reply
 from bot.web.console.queue import officer_scope
+from bot.web.console.queue_context import short_title
 from bot.web.console.security import (
     PREFIX,
     ConsoleRoute,
@@ -32,6 +30,8 @@ from bot.web.console.security import (
     viewer,
 )
 from bot.web.console.templates import render
+from content import replies
+from content.messages import Reply
 from handlers.report.notify import modus_title, place_name, reporter_status
 from storage import audit, officer_links, tip_lookups, tips
 from storage.db import transaction

@@ -235,7 +235,9 @@ def test_an_assigned_officer_hears_of_it_in_their_linked_chat(
     Conversation(console.conversations, channel="telegram", user_key="777").say(f"/lienket {code}")
     login(app_client, "tinh")
     token = csrf_of(app_client.get(f"/console/tips/{tip}").text)
-    app_client.post(f"/console/tips/{tip}/assign", data={"assignee": str(world.commune_officer), "csrf_token": token})
+    app_client.post(
+        f"/console/tips/{tip}/assign", data={"assignee": str(world.commune_officer), "csrf_token": token}
+    )
     app_client.post(f"/console/tips/{tip}/assign", data={"assignee": "me", "csrf_token": token})
     with Session(console.engine) as s:
         queued = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "officer_assign")).all()
