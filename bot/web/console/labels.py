@@ -6,14 +6,16 @@ An unknown notice key shows nothing, so a crafted `?ok=` cannot put text on the 
 
 from __future__ import annotations
 
+from content import replies
+
 STATUSES: dict[str, str] = {
     "new": "Mới",
     "received": "Đã tiếp nhận",
     "verifying": "Đang xác minh",
     "transferred": "Đã chuyển cơ quan điều tra",
-    "resolved": "Đã xử lý xong",
+    "resolved": "Đã giải quyết",
     "unfounded": "Không có cơ sở",
-    "duplicate": "Trùng tin báo khác",
+    "duplicate": "Trùng lặp",
 }
 
 ROLES: dict[str, str] = {
@@ -89,7 +91,12 @@ PROBLEMS: dict[str, str] = {
 
 
 def status(value: str | None) -> str:
-    return STATUSES.get(value or "", value or "")
+    """The same words the reporter reads in chat (content/replies/labels.yaml), else the console's."""
+    key = value or ""
+    try:
+        return replies.label(f"tip_status_{key}")
+    except KeyError:
+        return STATUSES.get(key, key)
 
 
 def role(value: str | None) -> str:

@@ -141,7 +141,7 @@ def test_assign_note_duplicate_and_confirm(app_client: TestClient, console: Serv
     assert done.headers["location"].endswith("ok=duplicate")
     page = app_client.get(f"/console/tips/{second}")
     assert (
-        "Trùng tin báo khác" in page.text
+        "Trùng lặp" in page.text
         and "Cán bộ xa1" in page.text
         and "Cùng số với tin trước" in page.text
     )
