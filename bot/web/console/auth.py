@@ -80,6 +80,7 @@ def login(
         )
         token = ""
         if result.ok and result.officer is not None and result.officer.id is not None:
+            console_sessions.purge_expired(session)  # housekeeping, cheap: one indexed delete
             token, _ = console_sessions.open_session(
                 session,
                 officer_id=result.officer.id,
