@@ -146,6 +146,7 @@ def registry_import(file: Path) -> None:
         sys.exit(1)
 
 
+<<<<<<< HEAD
 @main.group()
 def officer() -> None:
     """Officers' console accounts."""
@@ -180,10 +181,80 @@ def officer_create(
     chosen = "admin" if is_admin else role
     if chosen is None:
         raise click.UsageError("give --admin, or --role with --unit-id")
+=======
+def _vn_time(value: object) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(value, dt.datetime):
+        return str(value)
+    return value.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M %d/%m/%Y")
+
+
+@main.group()
+def zalo() -> None:
+    """The Zalo Official Account (OA API v3)."""
+
+
+@zalo.command("authorize")
+@click.option(
+    "--redirect-uri", default=None, help="Callback registered in the Zalo app (default from settings)."
+)
+@click.option(
+    "--verifier", default=None, help="A PKCE verifier to reuse (when the app console fixes the challenge)."
+)
+@click.option(
+    "--code", default=None, help="The code (or the whole address) Zalo redirected to; asked if missing."
+)
+def zalo_authorize(redirect_uri: str | None, verifier: str | None, code: str | None) -> None:
+    """Print the OA consent link, take the returned code, store the token pair encrypted."""
+    import asyncio
+
+    from bot.channels.zalo.admin import finish_consent, parse_code, start_consent
+    from bot.channels.zalo.errors import ZaloError
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    try:
+        consent = start_consent(settings, verifier=verifier, redirect_uri=redirect_uri)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("1. Quản trị viên OA mở đường dẫn này và bấm đồng ý cấp quyền:\n")
+    click.echo(f"   {consent.url}\n")
+    click.echo(f"   (code_challenge: {consent.challenge})")
+    click.echo("2. Zalo chuyển tới địa chỉ callback kèm ?code=…; mã dùng được 10 phút, một lần.\n")
+    answer = code or click.prompt("Dán mã code hoặc cả địa chỉ vào đây")
+    try:
+        auth_code, oa_id = parse_code(answer, state=consent.state)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        status = asyncio.run(finish_consent(settings, engine, consent, auth_code, oa_id))
+    except (ZaloError, ConfigError) as exc:
+        raise click.ClickException(f"không lấy được token: {exc}") from exc
+    click.echo(
+        f"Đã lưu token Zalo OA (mã hoá). Access token hết hạn lúc {_vn_time(status['access_expires_at'])}."
+    )
+
+
+@zalo.command("status")
+def zalo_status() -> None:
+    """Whether the OA token pair works (never prints a token)."""
+    import asyncio
+
+    from bot.channels.zalo.admin import oa_status
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+>>>>>>> main
     settings = _settings()
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     try:
+<<<<<<< HEAD
         with transaction(engine) as session:
             created = officers.create_officer(
                 session,
@@ -200,3 +271,38 @@ def officer_create(
 
         raise click.ClickException(f"không tạo được tài khoản: {problem(exc.code) or exc.code}") from exc
     click.echo(f"Đã tạo tài khoản {created.username} ({chosen}). Đăng nhập tại /console/login.")
+=======
+        status, info, problem = asyncio.run(oa_status(settings, engine))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not status.get("authorized"):
+        reason = status.get("failure") or "chưa cấp quyền"
+        raise click.ClickException(f"Zalo OA chưa sẵn sàng ({reason}); chạy `canhgiac zalo authorize`.")
+    click.echo(f"Token hợp lệ đến {_vn_time(status['access_expires_at'])} (phiên bản {status['version']}).")
+    if info is not None:
+        click.echo(f"OA: {info.name} ({info.oa_id}), đã xác thực: {'có' if info.is_verified else 'chưa'}.")
+    else:
+        raise click.ClickException(f"gọi Zalo không được: {problem}")
+
+
+@main.group("zalo-bot")
+def zalo_bot() -> None:
+    """The Zalo Bot API (bot platform)."""
+
+
+@zalo_bot.command("set-webhook")
+@click.option("--url", default=None, help="Webhook address (default PUBLIC_URL + /webhooks/zalo-bot).")
+def zalo_bot_set_webhook(url: str | None) -> None:
+    """Point the bot's webhook at this server, with the secret from settings."""
+    import asyncio
+
+    from bot.channels.zalo.admin import bot_set_webhook
+    from bot.channels.zalo.errors import ZaloError
+
+    settings = _settings()
+    try:
+        me, hook = asyncio.run(bot_set_webhook(settings, url))
+    except (ZaloError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Bot {me.account_name or me.id}: webhook đặt tại {hook.url}.")
+>>>>>>> main

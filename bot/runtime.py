@@ -18,6 +18,10 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     services.channels["web"] = WebChatChannel()
     if settings.console:
         services.routers.append(build_router())
+    if settings.zalo_oa_configured or settings.zalo_bot_configured:
+        from bot.channels.zalo.setup import install as install_zalo
+
+        install_zalo(services)
     if settings.run_worker:
         worker = OutboxWorker(services.engine, services.channels)
         services.background.append(worker.run)

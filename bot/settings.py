@@ -56,21 +56,63 @@ class Settings(BaseSettings):
         None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
     )
 
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Long random string that encrypts stored secrets (Zalo tokens); keep it and back it up.",
+    )
+
     zalo_app_id: str | None = Field(None, description="Zalo app id (OA API).")
     zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret key.")
     zalo_oa_secret_key: SecretStr | None = Field(
         None, description="OA secret key used to verify webhook signatures."
     )
+    zalo_oa_id: str | None = Field(
+        None, description="Official Account id; only needed for the 'oa_id' signature variant."
+    )
     zalo_api_url: str = Field("https://openapi.zalo.me", description="Zalo OA API base address.")
     zalo_oauth_url: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base address.")
+    zalo_redirect_uri: str | None = Field(
+        None,
+        description="OAuth callback registered in the Zalo app; default PUBLIC_URL + /zalo/oauth.",
+    )
+    zalo_signature_variants: str = Field(
+        "app_id+oa_secret_key",
+        description="Webhook signature inputs to accept, comma-separated, or 'auto' for every known one.",
+    )
+    zalo_timeout: float = Field(10.0, description="Seconds before a Zalo API call times out.")
+    zalo_retry_base_delay: float = Field(
+        1.0, description="First back-off delay in seconds after a Zalo rate limit or server error."
+    )
     zalo_bot_token: SecretStr | None = Field(None, description="Zalo Bot API token.")
     zalo_bot_api_url: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot API base.")
+    zalo_bot_webhook_secret: SecretStr | None = Field(
+        None, description="Secret (8-256 chars) the Zalo Bot API sends in X-Bot-Api-Secret-Token."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("CANHGIAC_PUBLIC_URL must start with https://")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:
+            raise ValueError("CANHGIAC_SECRET_KEY must be a random string of at least 16 characters")
+        secret = self.zalo_bot_webhook_secret
+        if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
+            raise ValueError("CANHGIAC_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
         return self
+
+    @property
+    def zalo_oa_configured(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
+
+    @property
+    def zalo_bot_configured(self) -> bool:
+        return self.zalo_bot_token is not None
+
+    @property
+    def effective_zalo_redirect_uri(self) -> str | None:
+        if self.zalo_redirect_uri:
+            return self.zalo_redirect_uri
+        return f"{self.public_url.rstrip('/')}/zalo/oauth" if self.public_url else None
 
     @property
     def effective_database_url(self) -> str:

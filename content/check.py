@@ -27,6 +27,7 @@ _LEGIT = ("legit", "warning")
 # A link imitating a bank or a state service is itself evidence of these (fixed) modus.
 _LOOKALIKE_MODUS = {"bank": "fake-bank", "gov": "fake-egov"}
 LOOKALIKE_HINT = 1.0
+TYPO_MIN = 5  # shortest library word whose one-letter-short misspelling is repaired
 
 
 class CardSource(Protocol):
@@ -42,6 +43,30 @@ def _signal_phrases() -> list[Phrase]:
         phrase = compile_phrase("@" + name.strip(), "signal", text.strip())
         if phrase is not None:
             out.append(phrase)
+    return out
+
+
+def _typo_map(phrases: Iterable[Phrase]) -> dict[str, str]:
+    """Misspellings of the library's words that drop one letter ("chuyn", "khoa" stays).
+
+    Only words of five letters or more are repaired, only to a single candidate, and
+    never when the misspelling is itself a word of the library.
+    """
+    vocab = {tok for p in phrases for part in p.parts for tok in part}
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for word in vocab:
+        if len(word) < TYPO_MIN or not word.isalpha():
+            continue
+        for i in range(len(word)):
+            typo = word[:i] + word[i + 1 :]
+            if typo in vocab or typo in clash:
+                continue
+            if out.get(typo, word) != word:
+                del out[typo]
+                clash.add(typo)
+            else:
+                out[typo] = word
     return out
 
 
@@ -62,11 +87,17 @@ class Checker:
         cards = [c for c in cards if c.kind == "modus"]
         self._titles = {c.id: c.title for c in cards}
         self._scorer = ModusScorer(cards)
-        self._matcher = Matcher([*self._scorer.phrases, *_signal_phrases()])
+        signals = _signal_phrases()
+        self._matcher = Matcher([*self._scorer.phrases, *signals])
+        self._typos = _typo_map([*self._scorer.phrases, *signals])
 
     @property
     def modus_ids(self) -> list[str]:
         return list(self._scorer.card_ids)
+
+    def _tokens(self, text: str) -> list[str]:
+        typos = self._typos
+        return [typos.get(t, t) for t in tokens(text[:MAX_ANALYSED])]
 
     def check(self, text: str, lookup: RegistryLookup = no_registry) -> CheckResult:
         """Verdict, ranked modus, entities with their report counts, and reasons."""
@@ -75,7 +106,7 @@ class Checker:
         elif not isinstance(text, str):
             text = str(text)
         entities = extract(text)
-        toks = tokens(text[:MAX_ANALYSED])
+        toks = self._tokens(text)
         hits = self._matcher.find(toks)
         scores = self._scorer.score(hits, toks, _hints(entities))
         signal_hits = {h.phrase.text for h in hits if h.phrase.owner[1:] in _LEGIT}
@@ -96,7 +127,7 @@ class Checker:
 
     def explain(self, text: str) -> dict[str, object]:
         """The phrases behind a check, for tuning and for officers curious why."""
-        toks = tokens(text[:MAX_ANALYSED])
+        toks = self._tokens(text)
         hits = self._matcher.find(toks)
         return {
             "tokens": " ".join(toks),

@@ -39,8 +39,9 @@ _TRAILING = ".,;:!?)'\"”’»…"
 _DIGIT_RUN = re.compile(r"(?:\(\s?\+?|\+\s?)?\d(?:(?:[ .\-]\(?|\)\s?\(?)?\d)*")
 _GROUP_SPLIT = re.compile(r"[^\d]+")
 _UNIT_AFTER = re.compile(
-    r"\s?(?:d\b|đ|dong|vnd|k\b|tr\b|trieu|ty\b|usd|%|h\b|gio|phut|ngay|thang|nam\b|tuoi|nghin|ngan|cu\b)"
-)
+    r"\s?(?:d\b|đ|dong|vnd|k\b|tr\b|trieu|ty\b|usd|%|h\b|gio|phut|ngay|thang|nam\b(?!\s?a\b)|tuoi|nghin"
+    r"|ngan\b(?!\s?hang)|cu\b)"
+)  # "ngan hang" and "Nam A Bank" after an account are banks, not "nghìn" or "năm"
 _ACCOUNT_CUE = re.compile(
     r"\b(?:stk|so tk|so tai khoan|tai khoan|tk|acc|account|ck vao|ck qua|chuyen vao|chuyen qua"
     r"|chuyen khoan vao|chuyen khoan qua|vao so|nap vao|so the|chu tk|chu tai khoan)\b"

@@ -29,6 +29,12 @@ STEEPNESS = 0.75
 SIM_BONUS = 1.5  # how much likeness adds to a card that has phrase support
 BACKOFF_CAP = 0.34  # without a strong phrase a card stays below the suggest threshold
 SIM_TOKENS = 600  # words of the message compared by likeness
+# Many weak phrases of one card, with no strong one, still describe its trick: a retelling
+# in the resident's own words ("sms bao ngan hang khoa tai khoan, bam link, dien otp").
+# Such a card reaches the suggest threshold but never the act threshold on its own.
+WEAK_QUORUM = 4
+QUORUM_BASE = 0.25
+QUORUM_CAP = 0.55
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,9 @@ class ModusScorer:
             else:
                 backoff = 0.8 * likeness + 0.08 * len(weak) - 0.1 * len(negative)
                 value = min(BACKOFF_CAP, backoff)
+                if len(weak) >= WEAK_QUORUM and not negative:
+                    quorum = QUORUM_BASE + 0.05 * len(weak) + 0.3 * likeness
+                    value = max(value, min(QUORUM_CAP, quorum))
             if value <= 0:
                 continue
             out.append(

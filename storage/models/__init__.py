@@ -7,6 +7,7 @@ from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
 from storage.models.registry import RegistryEntity
 from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
+from storage.models.zalo import ZaloToken
 
 __all__ = [
     "AuditEntry",
@@ -21,5 +22,6 @@ __all__ = [
     "Unit",
     "UnitChat",
     "User",
+    "ZaloToken",
     "utcnow",
 ]

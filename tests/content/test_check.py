@@ -155,3 +155,33 @@ def test_held_out_sets_stay_accurate(checker: Checker) -> None:
                 hits += result.top_modus == want
     assert hits / total >= 0.9
     assert alarms == 0
+
+
+def test_a_retelling_in_weak_words_still_gets_a_suspicious_verdict(checker: Checker) -> None:
+    """Many signs of one trick with no exact strong phrase: suggest the card, never stay silent."""
+    text = (
+        "e nhan dc sms bao ngan hang can cap nhat thong tin can cuoc neu ko se khoa tk, co link kem theo, "
+        "e bam vao r dien otp, h tk bi tru 30tr. lam sao lay lai a"
+    )
+    result = checker.check(text)
+    assert result.verdict is not Verdict.NO_MATCH
+    assert result.top_modus == "fake-bank"
+
+
+def test_one_word_of_a_genuine_notice_does_not_clear_a_clear_scam(checker: Checker) -> None:
+    text = "Dịch vụ lấy lại tiền bị lừa đảo online, đã giúp hơn 1000 người, tư vấn miễn phí qua Zalo."
+    assert checker.check(text).verdict is not Verdict.NO_MATCH
+
+
+def test_a_dropped_letter_is_forgiven(checker: Checker) -> None:
+    clean = checker.check("xung la can bo dieu tra goi bao toi phai chung minh trong sach")
+    typo = checker.check("xung la can bo dieu tra goi bao toi phai chung minh trog sach")
+    assert typo.top_modus == clean.top_modus == "impersonate-authority"
+    assert typo.verdict is clean.verdict
+
+
+def test_a_bank_name_after_an_account_is_not_an_amount() -> None:
+    from content.extract import extract
+
+    found = extract("chị chuyển lại giúp em vào STK 9704221188 ngân hàng Sacombank nhé")
+    assert [(e.kind, e.value) for e in found] == [("bank_account", "9704221188")]

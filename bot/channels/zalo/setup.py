@@ -1,0 +1,111 @@
+"""Build the Zalo channels from settings and add them to the services (called by bot/runtime.py).
+
+The objects made here live as long as the process: one httpx client per Zalo surface,
+the token manager with its refresh lock, the channels, the webhook routes and the
+background token upkeep.
+"""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from bot.app import Services
+from bot.channels.zalo import bot_api, webhook
+from bot.channels.zalo.client import RetryPolicy, ZaloOAClient
+from bot.channels.zalo.oauth import OAuthClient, TokenManager
+from bot.channels.zalo.outbound import ZaloOAChannel
+from bot.channels.zalo.signature import SignatureVerifier, parse_variants
+from bot.crypto import SecretBox
+from bot.settings import ConfigError, Settings
+
+TOKEN_PURPOSE = "zalo-oa-tokens"
+
+
+def token_manager(settings: Settings, engine: Engine, http: httpx.AsyncClient) -> TokenManager:
+    """The OA token store; also used by `canhgiac zalo authorize`."""
+    if settings.secret_key is None:
+        raise ConfigError(
+            "CANHGIAC_SECRET_KEY is needed to store the Zalo tokens encrypted; generate one with "
+            '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"` and keep it safe'
+        )
+    if not settings.zalo_app_id or settings.zalo_app_secret is None:
+        raise ConfigError("CANHGIAC_ZALO_APP_ID and CANHGIAC_ZALO_APP_SECRET are needed for the Zalo OA")
+    oauth = OAuthClient(
+        http,
+        oauth_url=settings.zalo_oauth_url,
+        app_id=settings.zalo_app_id,
+        app_secret=settings.zalo_app_secret.get_secret_value(),
+    )
+    # One key setting for the whole app is the goal: when the personal-data cipher
+    # (CANHGIAC_SECRET_KEYS) is on main, pass it here instead; TokenManager only needs
+    # encrypt/decrypt of strings.
+    box = SecretBox(settings.secret_key.get_secret_value(), TOKEN_PURPOSE)
+    return TokenManager(engine, oauth, box, app_id=settings.zalo_app_id)
+
+
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=httpx.Timeout(settings.zalo_timeout), follow_redirects=False)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(attempts=3, base_delay=settings.zalo_retry_base_delay)
+
+
+def install_oa(services: Services) -> ZaloOAChannel:
+    """The Zalo OA channel, its webhook at /webhooks/zalo and the token upkeep."""
+    settings = services.settings
+    assert settings.zalo_app_id and settings.zalo_oa_secret_key is not None
+    try:
+        variants = parse_variants(settings.zalo_signature_variants)
+    except ValueError as exc:
+        raise ConfigError(f"CANHGIAC_ZALO_SIGNATURE_VARIANTS: {exc}") from exc
+    http = http_client(settings)
+    tokens = token_manager(settings, services.engine, http)
+    client = ZaloOAClient(http, tokens, base_url=settings.zalo_api_url, retry=retry_policy(settings))
+    channel = ZaloOAChannel(client, services.engine, unreachable_hooks=services.dispatcher.on_unreachable)
+    verifier = SignatureVerifier(
+        app_id=settings.zalo_app_id,
+        oa_secret_key=settings.zalo_oa_secret_key.get_secret_value(),
+        app_secret=settings.zalo_app_secret.get_secret_value() if settings.zalo_app_secret else None,
+        oa_id=settings.zalo_oa_id,
+        variants=variants,
+    )
+    services.channels[channel.name] = channel
+    services.dispatcher.add_channel(channel)
+    services.routers.append(webhook.oa_router(services.dispatcher, verifier))
+    services.background.append(tokens.keep_fresh)
+    services.shutdown.append(http.aclose)
+    return channel
+
+
+def install_bot(services: Services) -> bot_api.ZaloBotChannel:
+    """The Zalo Bot API channel and its webhook at /webhooks/zalo-bot."""
+    settings = services.settings
+    assert settings.zalo_bot_token is not None
+    secret = settings.zalo_bot_webhook_secret
+    if secret is None:
+        raise ConfigError(
+            "CANHGIAC_ZALO_BOT_WEBHOOK_SECRET (8-256 characters) is needed with the Zalo bot token"
+        )
+    http = http_client(settings)
+    client = bot_api.ZaloBotClient(
+        http,
+        settings.zalo_bot_token.get_secret_value(),
+        base_url=settings.zalo_bot_api_url,
+        retry=retry_policy(settings),
+    )
+    channel = bot_api.ZaloBotChannel(client, services.engine)
+    services.channels[channel.name] = channel
+    services.dispatcher.add_channel(channel)
+    services.routers.append(webhook.bot_router(services.dispatcher, secret.get_secret_value()))
+    services.shutdown.append(http.aclose)
+    return channel
+
+
+def install(services: Services) -> None:
+    """Every Zalo surface the settings configure."""
+    if services.settings.zalo_oa_configured:
+        install_oa(services)
+    if services.settings.zalo_bot_configured:
+        install_bot(services)

@@ -1,0 +1,137 @@
+"""The Zalo webhooks: verify, record durably, answer at once; processing happens after.
+
+Zalo wants an HTTP 200 within 2 seconds or it retries (and may disable the webhook), so
+the request does only what must happen before the answer: check the signature or the
+secret, drop echoes and unknown events, and write the update to the inbox (a repeat is
+dropped there). The dispatcher processes it afterwards, one update at a time per user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from bot.channels.zalo import bot_api
+from bot.channels.zalo.inbound import CHANNEL, classify, sanitize
+from bot.channels.zalo.signature import SignatureVerifier
+from bot.dispatch import Dispatcher, Recorded
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000
+# Time allowed for the durable record before answering 503 (Zalo then retries, the inbox dedupes).
+RECORD_TIMEOUT = 1.5
+
+
+def _ok(**extra: Any) -> JSONResponse:
+    return JSONResponse({"ok": True, **extra})
+
+
+def _refuse(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": reason}, status_code=status)
+
+
+async def _read(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = await request.body()
+    return body if len(body) <= MAX_BODY else None
+
+
+async def _record(
+    dispatcher: Dispatcher, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
+) -> Recorded:
+    # Shielded: if the answer must go before the record finishes, the record still completes.
+    task = asyncio.ensure_future(dispatcher.submit(channel, platform_id, user_key, payload))
+    task.add_done_callback(_consume)
+    return await asyncio.wait_for(asyncio.shield(task), timeout=RECORD_TIMEOUT)
+
+
+def _consume(task: asyncio.Future[Recorded]) -> None:
+    """A record that failed after we answered 503 is logged here, not as 'never retrieved'."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a late Zalo inbox record failed: %r", task.exception())
+
+
+def oa_router(dispatcher: Dispatcher, verifier: SignatureVerifier) -> APIRouter:
+    router = APIRouter()
+    matched: set[str] = set()
+
+    @router.post("/webhooks/zalo")
+    async def zalo_webhook(request: Request) -> JSONResponse:
+        body = await _read(request)
+        if body is None:
+            log.warning("Zalo webhook body too large; rejected")
+            return _refuse(413, "too large")
+        variant = verifier.verify(request.headers.get("X-ZEvent-Signature"), body)
+        if variant is None:
+            log.warning("Zalo webhook with a missing or wrong signature rejected (%d bytes)", len(body))
+            return _refuse(401, "bad signature")
+        if variant not in matched:
+            matched.add(variant)
+            log.info("Zalo webhook signature matched variant %s", variant)
+        data = json.loads(body)  # the signature check parsed it already
+        event = classify(data)
+        if event.kind == "echo" or event.kind == "quiet":
+            return _ok(ignored=event.name)
+        if event.kind == "unknown":
+            log.warning("Zalo event %r is not handled; acknowledged", event.name[:64])
+            return _ok(ignored=event.name)
+        if not event.user_key:
+            log.warning("Zalo event %s without a user id; acknowledged", event.name)
+            return _ok(ignored=event.name)
+        try:
+            recorded = await _record(dispatcher, CHANNEL, event.platform_id, event.user_key, sanitize(data))
+        except TimeoutError:
+            log.error("Zalo update %s not recorded within %.1fs; Zalo will retry", event.name, RECORD_TIMEOUT)
+            return _refuse(503, "busy")
+        except Exception:
+            log.exception("Zalo update %s could not be recorded; Zalo will retry", event.name)
+            return _refuse(503, "not recorded")
+        return _ok(duplicate=recorded.duplicate)
+
+    return router
+
+
+def bot_router(dispatcher: Dispatcher, secret: str | None) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/webhooks/zalo-bot")
+    async def zalo_bot_webhook(request: Request) -> JSONResponse:
+        given = request.headers.get("X-Bot-Api-Secret-Token", "")
+        if not secret or not hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")):
+            log.warning("Zalo Bot API webhook with a missing or wrong secret rejected")
+            return _refuse(401, "bad secret")
+        body = await _read(request)
+        if body is None:
+            return _refuse(413, "too large")
+        try:
+            update = bot_api.unwrap(json.loads(body))
+        except ValueError:
+            log.warning("Zalo Bot API webhook body is not JSON; rejected")
+            return _refuse(400, "not JSON")
+        if update is None:
+            log.warning("Zalo Bot API webhook without an event; acknowledged")
+            return _ok(ignored="no event")
+        platform_id, chat_id = bot_api.update_ids(update)
+        if not chat_id:
+            log.warning("Zalo Bot API event without a chat id; acknowledged")
+            return _ok(ignored="no chat")
+        try:
+            recorded = await _record(dispatcher, bot_api.CHANNEL, platform_id, chat_id, update)
+        except TimeoutError:
+            log.error("Zalo Bot API update not recorded within %.1fs", RECORD_TIMEOUT)
+            return _refuse(503, "busy")
+        except Exception:
+            log.exception("Zalo Bot API update could not be recorded")
+            return _refuse(503, "not recorded")
+        return _ok(duplicate=recorded.duplicate)
+
+    return router
