@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from fastapi.responses import FileResponse
 
 from bot.web.console import admin, auth, export, queue, tips
@@ -23,6 +24,17 @@ def build_router() -> APIRouter:
             STATIC / "console.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"}
         )
 
+    # Copied route by route rather than `include_router`d: the router's `routes` stay plain routes
+    # with a path (newer FastAPI includes routers lazily), and each gets the console's route class.
     for part in (auth.router, queue.router, export.router, tips.router, admin.router):
-        router.include_router(part)
+        for route in part.routes:
+            if not isinstance(route, APIRoute):
+                raise TypeError(f"unexpected console route {route!r}")
+            router.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=sorted(route.methods),
+                name=route.name,
+                include_in_schema=False,
+            )
     return router
