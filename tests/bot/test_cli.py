@@ -113,3 +113,13 @@ def test_serve_refuses_to_start_with_an_invalid_card(env: dict[str, str], tmp_pa
     result = CliRunner().invoke(main, ["serve", "--port", "1"], env={**env, "CANHGIAC_LIBRARY_DIR": str(lib)})
     assert result.exit_code == 1
     assert "loan-scam.yaml" in result.output and "what_to_do" in result.output
+
+
+def test_terminal_chat_numbers_options_and_answers(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        main, ["chat"], env=env, input="2\nco nguoi bat ck vao tai khoan tam giu de xac minh\nthoát\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "1. " in result.output and "Các chiêu lừa" in result.output
+    assert "Các chiêu lừa đảo đang phổ biến" in result.output  # option 2 opened the library
+    assert "LỪA ĐẢO" in result.output and "Tạm biệt" in result.output
