@@ -146,6 +146,50 @@ def registry_import(file: Path) -> None:
         sys.exit(1)
 
 
+@main.group()
+def secrets() -> None:
+    """Keys that encrypt personal data at rest (see docs/personal-data.md)."""
+
+
+@secrets.command("new")
+def secrets_new() -> None:
+    """Print a new key, to put first in CANHGIAC_SECRET_KEYS."""
+    from storage.crypto import Cipher
+
+    click.echo(Cipher.generate_key())
+
+
+@secrets.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored value and evidence file with the first key of CANHGIAC_SECRET_KEYS.
+
+    Run it after putting a new key first; when it reports success, the old keys may be
+    removed from the setting.
+    """
+    from bot.app import build_evidence_store
+    from bot.keys import load_cipher
+    from storage.db import make_engine, transaction
+    from storage.migrate import upgrade
+    from storage.tip_privacy import rotate_encrypted
+
+    settings = _settings()
+    _setup_logging(settings)
+    try:
+        cipher = load_cipher(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        with transaction(engine) as session:
+            values = rotate_encrypted(session, cipher=cipher)
+        store = build_evidence_store(settings, cipher)
+        files = store.rotate(cipher) if hasattr(store, "rotate") else 0
+    except Exception as exc:  # CipherError: a value no configured key opens
+        raise click.ClickException(f"không mã hóa lại được: {exc}") from exc
+    click.echo(f"Đã mã hóa lại {values} giá trị và {files} tệp bằng khóa mới ({cipher.key_count} khóa).")
+
+
 def _vn_time(value: object) -> str:
     import datetime as dt
     from zoneinfo import ZoneInfo

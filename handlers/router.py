@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import check, library, menu, officer_link
+from handlers import check, erase, library, menu, officer_link, report, status
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -28,6 +28,9 @@ ACTIONS: dict[str, Action] = {
     "card": library.show_card,
     "guide": library.show_card,
     "help": menu.show_help,
+    "report": report.action,
+    "status": status.action,
+    "erase": erase.action,
     "link_officer": officer_link.link_account,
 }
 
@@ -35,7 +38,11 @@ ACTIONS: dict[str, Action] = {
 FEATURE_ACTIONS = ("report", "alerts", "status", "unsub")
 
 # Step prefixes ("check.await" → "check") to the flow that handles input at that step.
-STEPS: dict[str, StepHandler] = {"check": check.on_step}
+STEPS: dict[str, StepHandler] = {
+    "check": check.on_step,
+    "report": report.on_step,
+    "status": status.on_step,
+}
 
 COMMANDS: dict[str, str] = {
     "/start": "start",
@@ -47,6 +54,7 @@ COMMANDS: dict[str, str] = {
     "/huongdan": "help",
     "/huycanhbao": "unsub",
     "/help": "help",
+    "/xoadulieu": "erase",
     "/lienket": "link_officer",
 }
 

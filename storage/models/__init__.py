@@ -6,6 +6,7 @@ from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
 from storage.models.registry import RegistryEntity
+from storage.models.tips import Tip, TipEntity, TipEvent, TipEvidence
 from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
 from storage.models.zalo import ZaloToken
 
@@ -19,6 +20,10 @@ __all__ = [
     "OfficerLink",
     "OutboxMessage",
     "RegistryEntity",
+    "Tip",
+    "TipEntity",
+    "TipEvent",
+    "TipEvidence",
     "Unit",
     "UnitChat",
     "User",

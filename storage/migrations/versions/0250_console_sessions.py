@@ -1,7 +1,7 @@
 """console sessions
 
 Revision ID: 0250_console
-Revises: 0100_zalo
+Revises: 0200_tips
 Create Date: 2026-11-23 18:42:22.949565
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0250_console'
-down_revision: str | None = '0100_zalo'
+down_revision: str | None = '0200_tips'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

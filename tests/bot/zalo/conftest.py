@@ -21,6 +21,7 @@ from bot.channels.zalo.outbound import ZaloOAChannel
 from bot.channels.zalo.setup import install
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.zalo import APP_ID, APP_SECRET, BOT_TOKEN, OA_ID, OA_SECRET_KEY, FakeZalo
 
 DATA = Path(__file__).parents[2] / "data" / "zalo"
@@ -53,6 +54,7 @@ def make_settings(tmp_path: Path, db_url: str, fake: FakeZalo, **overrides: Any)
         "database_url": db_url,
         "run_worker": False,
         "secret_key": SECRET_KEY,
+        "secret_keys": TEST_SECRET_KEY,
         "zalo_app_id": APP_ID,
         "zalo_app_secret": APP_SECRET,
         "zalo_oa_secret_key": OA_SECRET_KEY,

@@ -22,7 +22,7 @@ async def test_configured_zalo_is_wired(tmp_path: Path, sqlite_url: str, fake: F
         assert {"zalo", "zalo_bot", "web"} <= set(services.channels)
         assert {"zalo", "zalo_bot"} <= set(services.dispatcher.channels)
         assert {"/webhooks/zalo", "/webhooks/zalo-bot"} <= paths(services)
-        assert len(services.background) == 2  # token upkeep and the outbox worker
+        assert len(services.background) == 3  # token upkeep, the outbox worker, maintenance
     finally:
         for stop in services.shutdown:
             await stop()
