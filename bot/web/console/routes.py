@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.routing import APIRoute
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 
 from bot.web.console import admin, auth, export, queue, tips
 from bot.web.console.security import PREFIX, ConsoleRoute
@@ -33,7 +33,7 @@ def build_router() -> APIRouter:
             router.add_api_route(
                 route.path,
                 route.endpoint,
-                methods=sorted(route.methods),
+                methods=sorted(route.methods or ()),
                 name=route.name,
                 include_in_schema=False,
             )

@@ -140,11 +140,7 @@ def test_assign_note_duplicate_and_confirm(app_client: TestClient, console: Serv
     )
     assert done.headers["location"].endswith("ok=duplicate")
     page = app_client.get(f"/console/tips/{second}")
-    assert (
-        "Trùng lặp" in page.text
-        and "Cán bộ xa1" in page.text
-        and "Cùng số với tin trước" in page.text
-    )
+    assert "Trùng lặp" in page.text and "Cán bộ xa1" in page.text and "Cùng số với tin trước" in page.text
     page = app_client.get(f"/console/tips/{first}")
     ids = re.findall(r'name="entity" value="(\d+)"', page.text)
     assert len(ids) == 2
