@@ -7,6 +7,7 @@ from bot.attachments import UrlFetcher
 from bot.channels.webchat.channel import WebChatChannel
 from bot.maintenance import Maintenance
 from bot.settings import Settings
+from bot.web.console.routes import build_router
 from bot.worker import OutboxWorker
 from storage.migrate import upgrade
 
@@ -19,6 +20,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Services:
     webchat = WebChatChannel()
     services.channels["web"] = webchat
     services.conversations.fetchers["web"] = webchat.fetch
+    if settings.console:
+        services.routers.append(build_router())
     if settings.zalo_oa_configured or settings.zalo_bot_configured:
         from bot.channels.zalo.setup import install as install_zalo
 

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Logging level.")
     run_worker: bool = Field(True, description="Run the outbox worker inside `canhgiac serve`.")
     webchat: bool = Field(True, description="Serve the local web chat at /.")
+    console: bool = Field(True, description="Serve the officers' console at /console.")
+    console_session_hours: int = Field(
+        12, ge=1, le=72, description="An officer's console session ends this many hours after login."
+    )
+    console_idle_minutes: int = Field(
+        60, ge=5, le=24 * 60, description="A console session ends after this many minutes without a request."
+    )
 
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token from @BotFather.")
     telegram_api_url: str = Field(
