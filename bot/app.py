@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
@@ -40,6 +41,8 @@ class Services:
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
+    # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
 
 
 def load_checked_library(path: Path | None = None) -> Library:

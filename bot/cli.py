@@ -35,7 +35,21 @@ def _setup_logging(settings: Settings) -> None:
     )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Turns a database that cannot be reached into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            log.debug("database error", exc_info=True)
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "không rõ lý do"
+            raise click.ClickException(f"không kết nối được cơ sở dữ liệu: {reason}") from None
+
+
+@click.group(cls=_Cli)
 def main() -> None:
     """Cảnh Giác: trợ lý chống lừa đảo trực tuyến."""
 
@@ -308,11 +322,13 @@ def zalo_authorize(redirect_uri: str | None, verifier: str | None, code: str | N
 
     from bot.channels.zalo.admin import finish_consent, parse_code, start_consent
     from bot.channels.zalo.errors import ZaloError
+    from bot.keys import load_cipher
     from storage.db import make_engine
     from storage.migrate import upgrade
 
     settings = _settings()
     try:
+        load_cipher(settings)  # before the consent link: a code is single-use and short-lived
         consent = start_consent(settings, verifier=verifier, redirect_uri=redirect_uri)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -382,3 +398,59 @@ def zalo_bot_set_webhook(url: str | None) -> None:
     except (ZaloError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Bot {me.account_name or me.id}: webhook đặt tại {hook.url}.")
+
+
+@main.group()
+def officer() -> None:
+    """Officers' console accounts."""
+
+
+@officer.command("create")
+@click.option("--username", prompt="Tên đăng nhập", help="Login name (lower case, no spaces).")
+@click.option("--full-name", prompt="Họ tên", help="The officer's full name.")
+@click.option(
+    "--admin", "is_admin", is_flag=True, help="An administrator (sees every unit, manages accounts)."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "province", "commune"]),
+    default=None,
+    help="Role when not --admin (then --unit-id is needed).",
+)
+@click.option("--unit-id", type=int, default=None, help="The officer's unit (see the console's Đơn vị page).")
+@click.password_option(
+    "--password", prompt="Mật khẩu (ít nhất 10 ký tự)", confirmation_prompt="Nhập lại mật khẩu"
+)
+def officer_create(
+    username: str, full_name: str, is_admin: bool, role: str | None, unit_id: int | None, password: str
+) -> None:
+    """Create a console account; the password is asked for, never taken from the command line history."""
+    from argon2 import PasswordHasher
+
+    from storage import officers
+    from storage.db import make_engine, transaction
+    from storage.migrate import upgrade
+
+    chosen = "admin" if is_admin else role
+    if chosen is None:
+        raise click.UsageError("give --admin, or --role with --unit-id")
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        with transaction(engine) as session:
+            created = officers.create_officer(
+                session,
+                hasher=PasswordHasher(),
+                username=username,
+                full_name=full_name,
+                password=password,
+                role=chosen,
+                unit_id=unit_id,
+                actor="cli",
+            )
+    except officers.OfficerError as exc:
+        from bot.web.console.labels import problem
+
+        raise click.ClickException(f"không tạo được tài khoản: {problem(exc.code) or exc.code}") from exc
+    click.echo(f"Đã tạo tài khoản {created.username} ({chosen}). Đăng nhập tại /console/login.")

@@ -11,6 +11,7 @@ from bot.channels.webchat.channel import WebChatChannel
 from bot.maintenance import Maintenance
 from bot.ratelimit import RateGate
 from bot.settings import ConfigError, Settings
+from bot.web.console.routes import build_router
 from bot.worker import OutboxWorker
 from content.library import Library
 from storage.migrate import upgrade
@@ -27,6 +28,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     webchat = WebChatChannel()
     services.channels["web"] = webchat
     services.conversations.fetchers["web"] = webchat.fetch
+    if settings.console:
+        services.routers.append(build_router())
     closers: list[Callable[[], Awaitable[None]]] = []
     if settings.telegram_token:
         closers.append(_add_telegram(services))

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Logging level.")
     run_worker: bool = Field(True, description="Run the outbox worker inside `canhgiac serve`.")
     webchat: bool = Field(True, description="Serve the local web chat at /.")
+    console: bool = Field(True, description="Serve the officers' console at /console.")
+    console_session_hours: int = Field(
+        12, ge=1, le=72, description="An officer's console session ends this many hours after login."
+    )
+    console_idle_minutes: int = Field(
+        60, ge=5, le=24 * 60, description="A console session ends after this many minutes without a request."
+    )
 
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token from @BotFather.")
     telegram_api_url: str = Field(
@@ -54,11 +61,6 @@ class Settings(BaseSettings):
     )
     telegram_rate_limit: float = Field(
         25.0, description="Telegram messages per second for the whole process; 0 turns the limit off."
-    )
-
-    secret_key: SecretStr | None = Field(
-        None,
-        description="Long random string that encrypts stored secrets (Zalo tokens); keep it and back it up.",
     )
 
     zalo_app_id: str | None = Field(None, description="Zalo app id (OA API).")
@@ -137,8 +139,6 @@ class Settings(BaseSettings):
             )
         if self.draft_expire_days < 1 or self.retention_days < 1 or self.evidence_max_bytes < 1:
             raise ValueError("draft_expire_days, retention_days and evidence_max_bytes must be positive")
-        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:
-            raise ValueError("CANHGIAC_SECRET_KEY must be a random string of at least 16 characters")
         secret = self.zalo_bot_webhook_secret
         if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
             raise ValueError("CANHGIAC_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")

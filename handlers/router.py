@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import check, erase, library, menu, report, status
+from handlers import check, erase, library, menu, officer_link, report, status
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -31,6 +31,7 @@ ACTIONS: dict[str, Action] = {
     "report": report.action,
     "status": status.action,
     "erase": erase.action,
+    "link_officer": officer_link.link_account,
 }
 
 # Features that a flow module may provide; without one the user is told it is coming.
@@ -54,6 +55,7 @@ COMMANDS: dict[str, str] = {
     "/huycanhbao": "unsub",
     "/help": "help",
     "/xoadulieu": "erase",
+    "/lienket": "link_officer",
 }
 
 # Deep-link payloads of /start (t.me/bot?start=baocao) and their actions.

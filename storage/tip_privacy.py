@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.crypto import Cipher, rotate_json
-from storage.models import DialogState, Tip, TipEvent, TipEvidence, utcnow
+from storage.models import DialogState, Tip, TipEvent, TipEvidence, ZaloToken, utcnow
 
 
 def erase_personal_data(
@@ -130,7 +130,7 @@ def expire_retention(session: Session, *, now: dt.datetime, days: int, limit: in
 
 
 def rotate_encrypted(session: Session, *, cipher: Cipher) -> int:
-    """Re-encrypt every stored token with the current key; returns how many values changed."""
+    """Re-encrypt every stored secret (tips, notes, drafts, Zalo tokens) with the current key."""
     count = 0
     for tip in session.exec(select(Tip)).all():
         if tip.story:
@@ -145,6 +145,11 @@ def rotate_encrypted(session: Session, *, cipher: Cipher) -> int:
         event.note = cipher.rotate(event.note)
         count += 1
         session.add(event)
+    for token in session.exec(select(ZaloToken)).all():
+        token.access_token = cipher.rotate(token.access_token)
+        token.refresh_token = cipher.rotate(token.refresh_token)
+        count += 2
+        session.add(token)
     for state in session.exec(select(DialogState)).all():
         data, n = rotate_json(cipher, state.data)
         if n:

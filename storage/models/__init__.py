@@ -1,6 +1,7 @@
 """All tables; importing this module registers every table on `SQLModel.metadata`."""
 
 from storage.models.base import utcnow
+from storage.models.console import ConsoleSession
 from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
@@ -11,6 +12,7 @@ from storage.models.zalo import ZaloToken
 
 __all__ = [
     "AuditEntry",
+    "ConsoleSession",
     "DialogState",
     "InboxUpdate",
     "LinkCode",

@@ -159,3 +159,13 @@ def test_terminal_chat_numbers_options_and_answers(env: dict[str, str]) -> None:
     assert "1. " in result.output and "Các chiêu lừa" in result.output
     assert "Các chiêu lừa đảo đang phổ biến" in result.output  # option 2 opened the library
     assert "LỪA ĐẢO" in result.output and "Tạm biệt" in result.output
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    env = {
+        "CANHGIAC_DATA_DIR": str(tmp_path),
+        "CANHGIAC_DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none",
+    }
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 1
+    assert "không kết nối được cơ sở dữ liệu" in result.output and "Traceback" not in result.output

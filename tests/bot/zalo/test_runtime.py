@@ -42,7 +42,6 @@ def test_unconfigured_zalo_is_absent(tmp_path: Path, sqlite_url: str, fake: Fake
 @pytest.mark.parametrize(
     ("overrides", "problem"),
     [
-        ({"secret_key": None}, "CANHGIAC_SECRET_KEY"),
         ({"zalo_bot_webhook_secret": None}, "CANHGIAC_ZALO_BOT_WEBHOOK_SECRET"),
         ({"zalo_signature_variants": "app_id+nothing"}, "SIGNATURE_VARIANTS"),
     ],
@@ -55,7 +54,5 @@ def test_missing_pieces_are_named(
 
 
 def test_settings_check_secret_lengths() -> None:
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
-        load_settings(_env_file=None, secret_key="short")
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
         load_settings(_env_file=None, zalo_bot_webhook_secret="1234")
