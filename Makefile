@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install run test lint fmt bench clean
+.PHONY: install run test lint fmt bench bench-telegram clean
 
 $(BIN)/canhgiac: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PYTHON))"; exit 1; }
@@ -33,6 +33,9 @@ fmt: install
 bench: install
 	$(BIN)/python bench/check_quality.py
 	$(BIN)/python bench/check_speed.py
+
+bench-telegram: install  # a few minutes; PostgreSQL from CANHGIAC_TEST_POSTGRES_URL
+	$(BIN)/python bench/telegram_webhook.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

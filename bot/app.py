@@ -8,17 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.dispatch import Dispatcher
+from bot.keys import load_cipher
 from bot.settings import ConfigError, Settings
 from content.check import Checker
 from content.library import Library, load_library
-from handlers.context import Features
+from handlers.context import Features, ReportConfig
 from handlers.conversation import Conversations
+from storage.crypto import Cipher
 from storage.db import make_engine
+from storage.evidence import EvidenceStore, LocalEvidenceStore
 from storage.registry import RegistryReader
 
 log = logging.getLogger(__name__)
@@ -32,11 +36,15 @@ class Services:
     checker: Checker
     conversations: Conversations
     dispatcher: Dispatcher
+    cipher: Cipher
+    evidence: EvidenceStore
     channels: dict[str, Channel] = field(default_factory=dict)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
     redis: Any = None  # a redis.asyncio client when CANHGIAC_REDIS_URL is set (see bot.runtime)
+    # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
 
 
 def load_checked_library(path: Path | None = None) -> Library:
@@ -47,16 +55,45 @@ def load_checked_library(path: Path | None = None) -> Library:
         raise ConfigError(f"thư viện nội dung không hợp lệ:\n{exc}") from exc
 
 
+def build_evidence_store(settings: Settings, cipher: Cipher) -> EvidenceStore:
+    """Object storage when configured, else the local folder; both encrypt with `cipher`."""
+    if settings.evidence_s3_url:
+        from bot.evidence_s3 import S3EvidenceStore
+
+        assert settings.evidence_s3_bucket and settings.evidence_s3_access_key  # checked by Settings
+        assert settings.evidence_s3_secret_key is not None
+        return S3EvidenceStore(
+            url=settings.evidence_s3_url,
+            bucket=settings.evidence_s3_bucket,
+            region=settings.evidence_s3_region,
+            access_key=settings.evidence_s3_access_key,
+            secret_key=settings.evidence_s3_secret_key.get_secret_value(),
+            cipher=cipher,
+        )
+    return LocalEvidenceStore(settings.effective_evidence_dir, cipher)
+
+
 def build_services(settings: Settings, *, library: Library | None = None) -> Services:
     engine = make_engine(settings.effective_database_url)
     library = library or load_checked_library(settings.library_dir)
     checker = Checker(library)
+    cipher = load_cipher(settings)
+    evidence = build_evidence_store(settings, cipher)
     conversations = Conversations(
         engine=engine,
         library=library,
         checker=checker,
         lookup=RegistryReader(engine),
-        features=Features(),
+        features=Features(report=True, status=True),
+        cipher=cipher,
+        evidence=evidence,
+        report=ReportConfig(
+            evidence_max_bytes=settings.evidence_max_bytes,
+            evidence_max_files=settings.evidence_max_files,
+            retention_days=settings.retention_days,
+            draft_expire_days=settings.draft_expire_days,
+            console_url=settings.public_url,
+        ),
     )
     dispatcher = Dispatcher(engine, conversations)
     return Services(
@@ -66,4 +103,6 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
         checker=checker,
         conversations=conversations,
         dispatcher=dispatcher,
+        cipher=cipher,
+        evidence=evidence,
     )

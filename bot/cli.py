@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+T = TypeVar("T")
 
 log = logging.getLogger("canhgiac")
 
@@ -27,7 +35,21 @@ def _setup_logging(settings: Settings) -> None:
     )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Turns a database that cannot be reached into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            log.debug("database error", exc_info=True)
+            reason = str(exc.orig).splitlines()[0] if exc.orig else "không rõ lý do"
+            raise click.ClickException(f"không kết nối được cơ sở dữ liệu: {reason}") from None
+
+
+@click.group(cls=_Cli)
 def main() -> None:
     """Cảnh Giác: trợ lý chống lừa đảo trực tuyến."""
 
@@ -162,6 +184,130 @@ def registry_import(file: Path) -> None:
         sys.exit(1)
 
 
+def _telegram(settings: Settings, action: Callable[[Bot], Awaitable[T]]) -> T:
+    """Run one Bot API action with the configured client; errors become a clear message."""
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.runtime import make_telegram_bot
+
+    try:
+        bot = make_telegram_bot(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def run() -> T:
+        try:
+            return await action(bot)
+        finally:
+            await bot.session.close()
+
+    try:
+        return asyncio.run(run())
+    except TelegramAPIError as exc:
+        raise click.ClickException(f"Telegram từ chối: {exc.message}") from exc
+
+
+@main.group()
+def telegram() -> None:
+    """The Telegram bot's webhook (webhook mode needs CANHGIAC_PUBLIC_URL)."""
+
+
+@telegram.command("set-webhook")
+@click.option("--drop-pending", is_flag=True, help="Discard updates Telegram is still holding.")
+@click.option("--max-connections", default=40, show_default=True, help="Parallel deliveries (1–100).")
+def telegram_set_webhook(drop_pending: bool, max_connections: int) -> None:
+    """Register CANHGIAC_PUBLIC_URL/webhooks/telegram with the secret and the update types we use."""
+    from bot.channels.telegram.admin import set_webhook
+
+    settings = _settings()
+    _setup_logging(settings)
+    if not settings.public_url:
+        raise click.ClickException("cần CANHGIAC_PUBLIC_URL (địa chỉ HTTPS công khai của máy chủ)")
+    if settings.telegram_webhook_secret is None:
+        raise click.ClickException("cần CANHGIAC_TELEGRAM_WEBHOOK_SECRET (1–256 ký tự A-Z a-z 0-9 _ -)")
+    public_url, secret = settings.public_url, settings.telegram_webhook_secret.get_secret_value()
+    info = _telegram(
+        settings,
+        lambda bot: set_webhook(
+            bot,
+            public_url=public_url,
+            secret=secret,
+            drop_pending=drop_pending,
+            max_connections=max_connections,
+        ),
+    )
+    click.echo(f"Đã đăng ký webhook: {info.url} (Telegram đang giữ {info.pending_update_count} cập nhật)")
+
+
+@telegram.command("delete-webhook")
+@click.option("--drop-pending", is_flag=True, help="Discard updates Telegram is still holding.")
+def telegram_delete_webhook(drop_pending: bool) -> None:
+    """Remove the webhook (the bot then long-polls when CANHGIAC_PUBLIC_URL is unset)."""
+    from bot.channels.telegram.admin import delete_webhook
+
+    settings = _settings()
+    _setup_logging(settings)
+    _telegram(settings, lambda bot: delete_webhook(bot, drop_pending=drop_pending))
+    click.echo("Đã gỡ webhook.")
+
+
+@telegram.command("webhook-info")
+def telegram_webhook_info() -> None:
+    """Show what Telegram knows about our webhook (address, pending updates, last error)."""
+    from bot.channels.telegram.admin import webhook_info
+
+    info = _telegram(_settings(), webhook_info)
+    click.echo(f"url: {info.url or '(không có)'}")
+    click.echo(f"pending_update_count: {info.pending_update_count}")
+    click.echo(f"allowed_updates: {', '.join(info.allowed_updates or [])}")
+    if info.last_error_message:
+        click.echo(f"last_error: {info.last_error_message}")
+
+
+@main.group()
+def secrets() -> None:
+    """Keys that encrypt personal data at rest (see docs/personal-data.md)."""
+
+
+@secrets.command("new")
+def secrets_new() -> None:
+    """Print a new key, to put first in CANHGIAC_SECRET_KEYS."""
+    from storage.crypto import Cipher
+
+    click.echo(Cipher.generate_key())
+
+
+@secrets.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored value and evidence file with the first key of CANHGIAC_SECRET_KEYS.
+
+    Run it after putting a new key first; when it reports success, the old keys may be
+    removed from the setting.
+    """
+    from bot.app import build_evidence_store
+    from bot.keys import load_cipher
+    from storage.db import make_engine, transaction
+    from storage.migrate import upgrade
+    from storage.tip_privacy import rotate_encrypted
+
+    settings = _settings()
+    _setup_logging(settings)
+    try:
+        cipher = load_cipher(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        with transaction(engine) as session:
+            values = rotate_encrypted(session, cipher=cipher)
+        store = build_evidence_store(settings, cipher)
+        files = store.rotate(cipher) if hasattr(store, "rotate") else 0
+    except Exception as exc:  # CipherError: a value no configured key opens
+        raise click.ClickException(f"không mã hóa lại được: {exc}") from exc
+    click.echo(f"Đã mã hóa lại {values} giá trị và {files} tệp bằng khóa mới ({cipher.key_count} khóa).")
+
+
 def _vn_time(value: object) -> str:
     import datetime as dt
     from zoneinfo import ZoneInfo
@@ -192,11 +338,13 @@ def zalo_authorize(redirect_uri: str | None, verifier: str | None, code: str | N
 
     from bot.channels.zalo.admin import finish_consent, parse_code, start_consent
     from bot.channels.zalo.errors import ZaloError
+    from bot.keys import load_cipher
     from storage.db import make_engine
     from storage.migrate import upgrade
 
     settings = _settings()
     try:
+        load_cipher(settings)  # before the consent link: a code is single-use and short-lived
         consent = start_consent(settings, verifier=verifier, redirect_uri=redirect_uri)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -266,3 +414,59 @@ def zalo_bot_set_webhook(url: str | None) -> None:
     except (ZaloError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Bot {me.account_name or me.id}: webhook đặt tại {hook.url}.")
+
+
+@main.group()
+def officer() -> None:
+    """Officers' console accounts."""
+
+
+@officer.command("create")
+@click.option("--username", prompt="Tên đăng nhập", help="Login name (lower case, no spaces).")
+@click.option("--full-name", prompt="Họ tên", help="The officer's full name.")
+@click.option(
+    "--admin", "is_admin", is_flag=True, help="An administrator (sees every unit, manages accounts)."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "province", "commune"]),
+    default=None,
+    help="Role when not --admin (then --unit-id is needed).",
+)
+@click.option("--unit-id", type=int, default=None, help="The officer's unit (see the console's Đơn vị page).")
+@click.password_option(
+    "--password", prompt="Mật khẩu (ít nhất 10 ký tự)", confirmation_prompt="Nhập lại mật khẩu"
+)
+def officer_create(
+    username: str, full_name: str, is_admin: bool, role: str | None, unit_id: int | None, password: str
+) -> None:
+    """Create a console account; the password is asked for, never taken from the command line history."""
+    from argon2 import PasswordHasher
+
+    from storage import officers
+    from storage.db import make_engine, transaction
+    from storage.migrate import upgrade
+
+    chosen = "admin" if is_admin else role
+    if chosen is None:
+        raise click.UsageError("give --admin, or --role with --unit-id")
+    settings = _settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    try:
+        with transaction(engine) as session:
+            created = officers.create_officer(
+                session,
+                hasher=PasswordHasher(),
+                username=username,
+                full_name=full_name,
+                password=password,
+                role=chosen,
+                unit_id=unit_id,
+                actor="cli",
+            )
+    except officers.OfficerError as exc:
+        from bot.web.console.labels import problem
+
+        raise click.ClickException(f"không tạo được tài khoản: {problem(exc.code) or exc.code}") from exc
+    click.echo(f"Đã tạo tài khoản {created.username} ({chosen}). Đăng nhập tại /console/login.")

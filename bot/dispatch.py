@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
 from content.messages import Reply
@@ -51,7 +52,13 @@ class Dispatcher:
         self.conversations = conversations
         self.channels: dict[str, InboundChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._queued: dict[str, int] = {}  # updates scheduled per user, running or waiting
         self._tasks: set[asyncio.Task[None]] = set()
+        # Group commit of the two inbox writes around every update (see bot.batching).
+        self._recorder: Batcher[inbox.NewUpdate, int | None] = Batcher(
+            self._record_many, after=self._recorded, tasks=self._tasks
+        )
+        self._finisher: Batcher[tuple[int, str | None], None] = Batcher(self._finish_many, tasks=self._tasks)
         self.on_unreachable: list[Callable[[str, str], None]] = []
 
     def add_channel(self, channel: InboundChannel) -> None:
@@ -60,38 +67,48 @@ class Dispatcher:
     async def submit(
         self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
     ) -> Recorded:
-        """Record durably, then schedule processing; returns at once."""
-        update_id = await asyncio.to_thread(self._record, channel, platform_id, user_key, payload)
-        if update_id is not None:
-            self._schedule(update_id, channel, user_key)
+        """Record durably and schedule processing; returns once the record is committed."""
+        update_id = await self._recorder.submit(inbox.NewUpdate(channel, platform_id, user_key, payload))
         return Recorded(update_id)
 
-    def _record(self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]) -> int | None:
+    def _record_many(self, items: list[inbox.NewUpdate]) -> list[int | None]:
         with transaction(self.engine) as session:
-            return inbox.record_update(
-                session,
-                channel=channel,
-                platform_id=platform_id,
-                user_key=user_key,
-                payload=payload,
-            )
+            # attempts=1: processing starts right away, from the payload in hand
+            return inbox.record_updates(session, items, attempts=1)
 
-    def _schedule(self, update_id: int, channel: str, user_key: str) -> None:
+    def _recorded(self, item: inbox.NewUpdate, update_id: int | None) -> None:
+        # Scheduled here, in record order, even if the webhook request went away meanwhile.
+        if update_id is not None:
+            self._schedule(update_id, item.channel, item.user_key, (item.channel, item.payload))
+
+    def _schedule(
+        self, update_id: int, channel: str, user_key: str, loaded: tuple[str, dict[str, Any]] | None = None
+    ) -> None:
         key = f"{channel}:{user_key}"
         lock = self._locks.setdefault(key, asyncio.Lock())
-        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key))
+        self._queued[key] = self._queued.get(key, 0) + 1
+        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key, loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, update_id: int, lock: asyncio.Lock, key: str) -> None:
+    async def _run(
+        self, update_id: int, lock: asyncio.Lock, key: str, loaded: tuple[str, dict[str, Any]] | None
+    ) -> None:
         # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
-        async with lock:
-            try:
-                await self.process(update_id)
-            except Exception:
-                log.exception("update %s could not be processed", update_id)
-        if not lock.locked() and self._locks.get(key) is lock:
-            self._locks.pop(key, None)
+        try:
+            async with lock:
+                try:
+                    await self.process(update_id, loaded)
+                except Exception:
+                    log.exception("update %s could not be processed", update_id)
+        finally:
+            # Drop the lock only when no update of this user is queued behind it: right after a
+            # release the lock looks free while the next waiter has not run yet, and a fresh
+            # lock then would let a later update overtake it.
+            self._queued[key] -= 1
+            if self._queued[key] == 0:
+                del self._queued[key]
+                self._locks.pop(key, None)
 
     async def recover(self) -> int:
         """Schedule every update recorded but not processed (after a crash or restart)."""
@@ -115,8 +132,11 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def process(self, update_id: int) -> None:
-        loaded = await asyncio.to_thread(self._begin, update_id)
+    async def process(self, update_id: int, loaded: tuple[str, dict[str, Any]] | None = None) -> None:
+        """Answer one recorded update; `loaded` (channel, payload) when it was just recorded with
+        its first attempt counted, else it is loaded and its attempt counted here (recovery)."""
+        if loaded is None:
+            loaded = await asyncio.to_thread(self._begin, update_id)
         if loaded is None:
             return
         channel_name, payload = loaded
@@ -127,7 +147,7 @@ class Dispatcher:
             messages = channel.to_messages(payload)
         except Exception as exc:
             log.exception("update %s (%s) is malformed", update_id, channel_name)
-            await asyncio.to_thread(self._finish, update_id, f"malformed: {exc!r}")
+            await self._finisher.submit((update_id, f"malformed: {exc!r}"))
             return
         for msg in messages:
             replies = await self._answer(update_id, msg)
@@ -138,7 +158,7 @@ class Dispatcher:
                 elif outcome is not Outcome.SENT:
                     error = f"reply not delivered: {outcome.value}: {send_error}"
                     log.error("update %s: %s", update_id, error)
-        await asyncio.to_thread(self._finish, update_id, error)
+        await self._finisher.submit((update_id, error))
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
         channel = self.channels[msg.channel]
@@ -147,7 +167,7 @@ class Dispatcher:
                 self.conversations.handle, msg, numbered_options=not channel.capabilities.buttons
             )
         except Exception:
-            log.exception("handler failed on update %s (%s)", update_id, msg.channel)
+            log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
             return apology()
 
     def _begin(self, update_id: int) -> tuple[str, dict[str, Any]] | None:
@@ -162,9 +182,14 @@ class Dispatcher:
                 return None
             return row.channel, dict(row.payload)
 
-    def _finish(self, update_id: int, error: str | None) -> None:
+    def _finish_many(self, results: list[tuple[int, str | None]]) -> list[None]:
         with transaction(self.engine) as session:
-            inbox.finish_update(session, update_id, error=error)
+            inbox.finish_updates(session, results)
+        return [None] * len(results)
+
+    async def mark_unreachable(self, channel: str, user_key: str, reason: str) -> None:
+        """The platform told us the user is gone (e.g. blocked the bot): record it, run the hooks."""
+        await asyncio.to_thread(self._unreachable, channel, user_key, reason)
 
     def _unreachable(self, channel: str, user_key: str, reason: str | None) -> None:
         with transaction(self.engine) as session:

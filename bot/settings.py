@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -40,18 +43,26 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Logging level.")
     run_worker: bool = Field(True, description="Run the outbox worker inside `canhgiac serve`.")
     webchat: bool = Field(True, description="Serve the local web chat at /.")
+    console: bool = Field(True, description="Serve the officers' console at /console.")
+    console_session_hours: int = Field(
+        12, ge=1, le=72, description="An officer's console session ends this many hours after login."
+    )
+    console_idle_minutes: int = Field(
+        60, ge=5, le=24 * 60, description="A console session ends after this many minutes without a request."
+    )
 
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token from @BotFather.")
     telegram_api_url: str = Field(
         "https://api.telegram.org", description="Bot API server (self-hosted or a test server)."
     )
     telegram_webhook_secret: SecretStr | None = Field(
-        None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
-    )
-
-    secret_key: SecretStr | None = Field(
         None,
-        description="Long random string that encrypts stored secrets (Zalo tokens); keep it and back it up.",
+        description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1–256 of A-Z a-z 0-9 _ -).",
+    )
+    telegram_rate_limit: float = Field(
+        25.0,
+        description="Queued Telegram messages (notifications, alerts) per second, for all processes "
+        "together when Redis is configured; replies to residents come on top. 0 turns the limit off.",
     )
 
     zalo_app_id: str | None = Field(None, description="Zalo app id (OA API).")
@@ -82,11 +93,6 @@ class Settings(BaseSettings):
         None, description="Secret (8-256 chars) the Zalo Bot API sends in X-Bot-Api-Secret-Token."
     )
 
-    telegram_rate: float = Field(
-        25.0,
-        description="Queued messages (notifications, alerts) per second on Telegram, all processes "
-        "together; replies to residents come on top. 0 turns the limit off (benchmarks only).",
-    )
     telegram_chat_gap: float = Field(
         1.0, description="Seconds between two queued messages to the same Telegram chat."
     )
@@ -103,13 +109,54 @@ class Settings(BaseSettings):
         description="Seconds after which rows claimed by a worker that stopped (crashed) are "
         "handed to another; a live worker renews its lease.",
     )
+    secret_keys: SecretStr | None = Field(
+        None,
+        description=(
+            "Comma-separated Fernet keys that encrypt personal data at rest; the first encrypts, all"
+            " decrypt. Required with PostgreSQL; the embedded default generates one into the data"
+            " folder. Rotation: docs/personal-data.md."
+        ),
+    )
+    evidence_dir: Path | None = Field(
+        None, description="Folder for reporters' evidence files; default `evidence` in the data folder."
+    )
+    evidence_s3_url: str | None = Field(
+        None,
+        description="S3-compatible object storage address for evidence (path-style); unset: local folder.",
+    )
+    evidence_s3_bucket: str | None = Field(None, description="Bucket for evidence files.")
+    evidence_s3_region: str = Field("us-east-1", description="Region the object storage signs with.")
+    evidence_s3_access_key: str | None = Field(None, description="Access key id for the object storage.")
+    evidence_s3_secret_key: SecretStr | None = Field(None, description="Secret key for the object storage.")
+    evidence_max_bytes: int = Field(10_000_000, description="Largest evidence file accepted, in bytes.")
+    evidence_max_files: int = Field(10, description="Most evidence files one tip may carry.")
+    draft_remind_hours: int = Field(
+        24, description="Hours after which an abandoned report draft gets one reminder."
+    )
+    draft_expire_days: int = Field(7, description="Days after which an abandoned report draft is deleted.")
+    retention_days: int = Field(
+        730,
+        description="Days after a tip is closed before its personal data (story, contact, files) is erased.",
+    )
+    maintenance_interval_seconds: int = Field(
+        600, description="How often the draft reminder, draft expiry and retention jobs run."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("CANHGIAC_PUBLIC_URL must start with https://")
-        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:
-            raise ValueError("CANHGIAC_SECRET_KEY must be a random string of at least 16 characters")
+        tg_secret = self.telegram_webhook_secret
+        if tg_secret is not None and not _TELEGRAM_SECRET.fullmatch(tg_secret.get_secret_value()):
+            raise ValueError("CANHGIAC_TELEGRAM_WEBHOOK_SECRET: 1–256 characters of A-Z a-z 0-9 _ -")
+        if self.evidence_s3_url and not (
+            self.evidence_s3_bucket and self.evidence_s3_access_key and self.evidence_s3_secret_key
+        ):
+            raise ValueError(
+                "CANHGIAC_EVIDENCE_S3_URL needs CANHGIAC_EVIDENCE_S3_BUCKET, _ACCESS_KEY and _SECRET_KEY"
+            )
+        if self.draft_expire_days < 1 or self.retention_days < 1 or self.evidence_max_bytes < 1:
+            raise ValueError("draft_expire_days, retention_days and evidence_max_bytes must be positive")
         secret = self.zalo_bot_webhook_secret
         if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
             raise ValueError("CANHGIAC_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
@@ -138,6 +185,14 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.data_dir / "evidence"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,6 +11,13 @@ from sqlmodel import Session
 from content.check import Checker
 from content.library import Library
 from content.result import RegistryLookup
+from handlers.attachments import FetchAttachment
+from storage.crypto import Cipher
+from storage.evidence import EvidenceStore
+
+# State keys that outlive a reset (menu, /start): an unfinished report is kept until the
+# user sends or cancels it, or it expires (see bot/maintenance.py).
+KEPT_ON_RESET = ("report_draft",)
 
 
 @dataclass
@@ -25,7 +32,7 @@ class State:
 
     def reset(self) -> None:
         self.step = None
-        self.data = {}
+        self.data = {k: v for k, v in self.data.items() if k in KEPT_ON_RESET}
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,18 @@ class Features:
     # Officers' alerts: a second officer approves (CANHGIAC_ALERT_APPROVAL); channels they go out on.
     alert_approval: bool = False
     alert_channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """Limits of the report dialog, from settings."""
+
+    evidence_max_bytes: int = 10_000_000
+    evidence_max_files: int = 10
+    retention_days: int = 730
+    draft_expire_days: int = 7
+    # Public address of the web app; new-tip announcements link to the console's tip page.
+    console_url: str | None = None
 
 
 @dataclass
@@ -53,3 +72,7 @@ class HandlerContext:
     features: Features = field(default_factory=Features)
     numbered_options: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    cipher: Cipher | None = None
+    evidence: EvidenceStore | None = None
+    fetch_attachment: FetchAttachment | None = None
+    report: ReportConfig = field(default_factory=ReportConfig)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import broadcast, check, library, menu, subscribe
+from handlers import broadcast, check, erase, library, menu, officer_link, report, status, subscribe
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -35,6 +35,10 @@ ACTIONS: dict[str, Action] = {
     "broadcast": broadcast.start,
     # A new Zalo follower (the adapter's payload for the `follow` event).
     "follow": subscribe.on_follow,
+    "report": report.action,
+    "status": status.action,
+    "erase": erase.action,
+    "link_officer": officer_link.link_account,
 }
 
 # Features that a flow module may provide; without one the user is told it is coming.
@@ -45,6 +49,8 @@ STEPS: dict[str, StepHandler] = {
     "check": check.on_step,
     "sub": subscribe.on_step,
     "bc": broadcast.on_step,
+    "report": report.on_step,
+    "status": status.on_step,
 }
 
 COMMANDS: dict[str, str] = {
@@ -58,6 +64,8 @@ COMMANDS: dict[str, str] = {
     "/huycanhbao": "unsub",
     "/phatcanhbao": "broadcast",
     "/help": "help",
+    "/xoadulieu": "erase",
+    "/lienket": "link_officer",
 }
 
 # Deep-link payloads of /start (t.me/bot?start=baocao) and their actions.

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import AuditEntry
+
+_T = TypeVar("_T")
 
 
 def record(
@@ -37,15 +42,56 @@ def entries(
     target_type: str | None = None,
     target_id: str | None = None,
     actor: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> Sequence[AuditEntry]:
-    query = select(AuditEntry)
+    """Newest first; `action` ending in "." matches a family ("tip." → every tip action)."""
+    query = _filtered(select(AuditEntry), target_type, target_id, actor, action, since, until)
+    query = query.order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
+    return session.exec(query).all()
+
+
+def count_entries(
+    session: Session,
+    *,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> int:
+    query = _filtered(
+        select(func.count()).select_from(AuditEntry), target_type, target_id, actor, action, since, until
+    )
+    return int(session.exec(query).one())
+
+
+def _filtered(
+    query: SelectOfScalar[_T],
+    target_type: str | None,
+    target_id: str | None,
+    actor: str | None,
+    action: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> SelectOfScalar[_T]:
     if target_type is not None:
         query = query.where(AuditEntry.target_type == target_type)
     if target_id is not None:
         query = query.where(AuditEntry.target_id == str(target_id))
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
-    query = query.order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
-    return session.exec(query).all()
+    if action:
+        if action.endswith("."):
+            query = query.where(col(AuditEntry.action).startswith(action, autoescape=True))
+        else:
+            query = query.where(AuditEntry.action == action)
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEntry.at) < until)
+    return query

@@ -18,9 +18,18 @@ def load_state(session: Session, *, channel: str, user_key: str) -> DialogState:
 
 
 def save_state(
-    session: Session, *, channel: str, user_key: str, step: str | None, data: dict[str, Any]
+    session: Session,
+    *,
+    channel: str,
+    user_key: str,
+    step: str | None,
+    data: dict[str, Any],
+    row: DialogState | None = None,
 ) -> None:
-    row = load_state(session, channel=channel, user_key=user_key)
+    """Store step and data; `row` is the stored row loaded earlier in this session, if any
+    (saves a query; a fresh unsaved row is looked up again, a handler may have saved one)."""
+    if row is None or row.id is None:
+        row = load_state(session, channel=channel, user_key=user_key)
     row.step = step
     row.data = dict(data)  # a new object, so the JSON column is seen as changed
     row.updated_at = utcnow()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
@@ -14,9 +17,19 @@ MAX_ATTEMPTS = 3
 
 
 def record_update(
-    session: Session, *, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
+    session: Session,
+    *,
+    channel: str,
+    platform_id: str,
+    user_key: str,
+    payload: dict[str, Any],
+    attempts: int = 0,
 ) -> int | None:
-    """Store an update once; returns its row id, or None when it was already recorded."""
+    """Store an update once; returns its row id, or None when it was already recorded.
+
+    `attempts=1` records that processing starts right away (the caller holds the payload),
+    so no second transaction is needed to count the first attempt.
+    """
     table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
     return insert_ignore(
         session,
@@ -27,11 +40,57 @@ def record_update(
             "user_key": user_key,
             "payload": payload,
             "status": "pending",
-            "attempts": 0,
+            "attempts": attempts,
             "received_at": utcnow(),
         },
         ["channel", "platform_id"],
     )
+
+
+@dataclass(frozen=True)
+class NewUpdate:
+    channel: str
+    platform_id: str
+    user_key: str
+    payload: dict[str, Any]
+
+
+def record_updates(session: Session, updates: Sequence[NewUpdate], *, attempts: int = 0) -> list[int | None]:
+    """Store several updates in one statement; per update its new row id, or None for a repeat
+    (already recorded, or earlier in this same list)."""
+    if not updates:
+        return []
+    first: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(updates):
+        first.setdefault((item.channel, item.platform_id), index)
+    now = utcnow()
+    table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [
+        {
+            "channel": updates[index].channel,
+            "platform_id": updates[index].platform_id,
+            "user_key": updates[index].user_key,
+            "payload": updates[index].payload,
+            "status": "pending",
+            "attempts": attempts,
+            "received_at": now,
+        }
+        for index in first.values()
+    ]
+    stmt = (
+        module.insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
+        .returning(table.c.id, table.c.channel, table.c.platform_id)
+    )
+    new_ids = {(row.channel, row.platform_id): int(row.id) for row in session.execute(stmt)}
+    return [
+        new_ids.get((item.channel, item.platform_id))
+        if first[(item.channel, item.platform_id)] == index
+        else None
+        for index, item in enumerate(updates)
+    ]
 
 
 def get_update(session: Session, update_id: int) -> InboxUpdate | None:
@@ -60,11 +119,29 @@ def start_attempt(session: Session, update_id: int) -> int:
 
 
 def finish_update(session: Session, update_id: int, *, error: str | None = None) -> None:
-    row = session.get(InboxUpdate, update_id)
-    if row is None:
-        return
-    row.status = "failed" if error else "done"
-    row.error = error[:2000] if error else None
-    row.processed_at = utcnow()
-    session.add(row)
-    session.flush()
+    """Mark an update processed (or failed, with the reason); one statement."""
+    session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.id) == update_id)
+        .values(
+            status="failed" if error else "done",
+            error=error[:2000] if error else None,
+            processed_at=utcnow(),
+        )
+    )
+
+
+def finish_updates(session: Session, results: Sequence[tuple[int, str | None]]) -> None:
+    """Mark several updates processed: one statement for all that succeeded, one per failure."""
+    done = [update_id for update_id, error in results if not error]
+    now = utcnow()
+    if done:
+        session.execute(
+            update(InboxUpdate)
+            .where(col(InboxUpdate.id).in_(done))
+            .values(status="done", error=None, processed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for update_id, error in results:
+        if error:
+            finish_update(session, update_id, error=error)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from content.result import RegistryLookup
 from storage.models import RegistryEntity, utcnow
 
 KINDS = ("phone", "bank_account", "url")
@@ -17,24 +22,39 @@ _CHUNK = 400
 def lookup_counts(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Confirmed report counts for (kind, value) pairs; absent pairs are left out.
 
-    One query per kind with `kind = ? AND value IN (…)`, so both databases use the
-    (kind, value) unique index; a row-value IN list makes SQLite scan the table.
+    One query for all kinds, `(kind = ? AND value IN (…)) OR …`, so both databases use the
+    (kind, value) unique index; a row-value IN list makes SQLite scan the table. It runs on
+    every check, so the statement is built once per number of kinds and cached.
     """
     by_kind: dict[str, list[str]] = {}
     for kind, value in dict.fromkeys(keys):
         by_kind.setdefault(kind, []).append(value)
     found: dict[tuple[str, str], int] = {}
-    for kind, values in by_kind.items():
-        for start in range(0, len(values), _CHUNK):
-            rows = session.exec(
-                select(RegistryEntity.value, RegistryEntity.reports).where(
-                    RegistryEntity.kind == kind,
-                    col(RegistryEntity.value).in_(values[start : start + _CHUNK]),
-                )
-            ).all()
-            for value, reports in rows:
-                found[(kind, value)] = reports
+    connection = session.connection()
+    longest = max((len(values) for values in by_kind.values()), default=0)
+    for start in range(0, longest, _CHUNK):
+        parts = [(k, v[start : start + _CHUNK]) for k, v in by_kind.items() if v[start : start + _CHUNK]]
+        params: dict[str, object] = {}
+        for index, (kind, values) in enumerate(parts):
+            params[f"k{index}"], params[f"v{index}"] = kind, values
+        for kind, value, reports in connection.execute(_lookup_statement(len(parts)), params):
+            found[(kind, value)] = reports
     return found
+
+
+@lru_cache(maxsize=8)
+def _lookup_statement(kinds: int) -> Any:
+    table: Any = RegistryEntity.__table__  # type: ignore[attr-defined]
+    return sa_select(table.c.kind, table.c.value, table.c.reports).where(
+        or_(
+            *(
+                and_(
+                    table.c.kind == bindparam(f"k{i}"), table.c.value.in_(bindparam(f"v{i}", expanding=True))
+                )
+                for i in range(kinds)
+            )
+        )
+    )
 
 
 class RegistryReader:
@@ -42,6 +62,15 @@ class RegistryReader:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def bound(self, session: Session) -> RegistryLookup:
+        """The same lookup inside an open session (a message's transaction): no extra connection."""
+
+        def lookup(keys: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], int]:
+            keys = list(keys)
+            return lookup_counts(session, keys) if keys else {}
+
+        return lookup
 
     def __call__(self, keys: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], int]:
         keys = list(keys)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import User, utcnow
@@ -30,6 +32,37 @@ def touch_user(
     session.add(user)
     session.flush()
     return user
+
+
+def record_inbound(
+    session: Session,
+    *,
+    channel: str,
+    user_key: str,
+    display_name: str | None = None,
+    inbound_at: dt.datetime | None = None,
+) -> None:
+    """`touch_user` in one statement, for the hot path (every message): insert or refresh."""
+    table: Any = User.__table__  # type: ignore[attr-defined]
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    name = display_name[:200] if display_name else None
+    stmt = module.insert(table).values(
+        channel=channel,
+        user_key=user_key,
+        display_name=name,
+        created_at=utcnow(),
+        last_inbound_at=inbound_at or utcnow(),
+        unreachable_at=None,
+        unreachable_reason=None,
+    )
+    refresh: dict[str, Any] = {
+        "last_inbound_at": stmt.excluded.last_inbound_at,
+        "unreachable_at": None,
+        "unreachable_reason": None,
+    }
+    if name:
+        refresh["display_name"] = stmt.excluded.display_name
+    session.execute(stmt.on_conflict_do_update(index_elements=["channel", "user_key"], set_=refresh))
 
 
 def get_user(session: Session, *, channel: str, user_key: str) -> User | None:

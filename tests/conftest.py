@@ -18,6 +18,8 @@ from storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("CANHGIAC_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("CANHGIAC_TEST_REDIS_URL")
+# A fixed test key for personal-data encryption (never a production key).
+TEST_SECRET_KEY = "dGVzdC1rZXktZm9yLWNhbmhnaWFjLXRlc3RzLW9ubHk="
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +93,13 @@ def test_library():  # type: ignore[no-untyped-def]
 def settings(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
     from bot.settings import Settings
 
-    return Settings(data_dir=tmp_path, database_url=db_url, run_worker=False, _env_file=None)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path,
+        database_url=db_url,
+        run_worker=False,
+        secret_keys=TEST_SECRET_KEY,
+        _env_file=None,
+    )
 
 
 @pytest.fixture

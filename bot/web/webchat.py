@@ -8,13 +8,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from bot.channels.webchat.channel import WebChatChannel, to_json
 from handlers.conversation import apology
-from handlers.messages import IncomingMessage
+from handlers.messages import Attachment, IncomingMessage
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -40,6 +40,7 @@ def _channel(request: Request) -> WebChatChannel:
     if not isinstance(channel, WebChatChannel):
         channel = WebChatChannel()
         services.channels["web"] = channel
+    services.conversations.fetchers["web"] = channel.fetch
     return channel
 
 
@@ -70,3 +71,38 @@ async def chat(body: ChatIn, request: Request, response: Response) -> JSONRespon
 async def updates(request: Request) -> JSONResponse:
     user_key, _ = _user_key(request)
     return JSONResponse({"messages": _channel(request).take(user_key)})
+
+
+@router.post("/api/chat/upload")
+async def upload(
+    request: Request, file: UploadFile, text: str = Form(default="", max_length=4000)
+) -> JSONResponse:
+    """A file from the chat page: read up to the evidence limit, handled as an attachment."""
+    user_key, fresh = _user_key(request)
+    services = request.app.state.services
+    channel = _channel(request)
+    limit = services.settings.evidence_max_bytes
+    data = await file.read(limit + 1)  # never more than one byte past the limit
+    await file.close()
+    too_large = len(data) > limit
+    ref = channel.keep_upload(b"" if too_large else data)
+    mime = file.content_type or "application/octet-stream"
+    attachment = Attachment(
+        kind="photo" if mime.startswith("image/") else "document",
+        ref=ref,
+        name=(file.filename or "")[:200] or None,
+        mime=mime,
+        size=len(data) if not too_large else limit + 1,
+    )
+    msg = IncomingMessage(channel="web", user_key=user_key, text=text, attachments=(attachment,))
+    try:
+        replies = await asyncio.to_thread(services.conversations.handle, msg)
+    except Exception:
+        log.exception("web chat upload failed")
+        replies = apology()
+    finally:
+        channel.forget_upload(ref)
+    result = JSONResponse({"messages": channel.take(user_key) + to_json(replies)})
+    if fresh:
+        result.set_cookie(COOKIE, user_key, httponly=True, samesite="lax", max_age=30 * 86400)
+    return result

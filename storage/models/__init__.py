@@ -2,16 +2,19 @@
 
 from storage.models.alerts import Alert, Subscription
 from storage.models.base import utcnow
+from storage.models.console import ConsoleSession
 from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
 from storage.models.registry import RegistryEntity
+from storage.models.tips import Tip, TipEntity, TipEvent, TipEvidence
 from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
 from storage.models.zalo import ZaloToken
 
 __all__ = [
     "Alert",
     "AuditEntry",
+    "ConsoleSession",
     "DialogState",
     "InboxUpdate",
     "LinkCode",
@@ -20,6 +23,10 @@ __all__ = [
     "OutboxMessage",
     "RegistryEntity",
     "Subscription",
+    "Tip",
+    "TipEntity",
+    "TipEvent",
+    "TipEvidence",
     "Unit",
     "UnitChat",
     "User",

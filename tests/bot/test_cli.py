@@ -113,3 +113,59 @@ def test_serve_refuses_to_start_with_an_invalid_card(env: dict[str, str], tmp_pa
     result = CliRunner().invoke(main, ["serve", "--port", "1"], env={**env, "CANHGIAC_LIBRARY_DIR": str(lib)})
     assert result.exit_code == 1
     assert "loan-scam.yaml" in result.output and "what_to_do" in result.output
+
+
+def test_secrets_rotate_re_encrypts_with_the_new_first_key(env: dict[str, str], tmp_path: Path) -> None:
+    from sqlmodel import Session, select
+
+    from storage.crypto import Cipher
+    from storage.db import make_engine, transaction
+    from storage.evidence import LocalEvidenceStore
+    from storage.migrate import upgrade
+    from storage.models import Tip
+    from storage.tips import submit_tip
+    from tests.storage.tip_fixtures import draft
+
+    runner = CliRunner()
+    old = runner.invoke(main, ["secrets", "new"]).output.strip()
+    new = runner.invoke(main, ["secrets", "new"]).output.strip()
+    assert old != new and len(Cipher([old, new]).encrypt("x") or "") > 0
+    engine = make_engine(env["CANHGIAC_DATABASE_URL"])
+    upgrade(engine)
+    with transaction(engine) as s:
+        submit_tip(s, cipher=Cipher([old]), draft=draft())
+    key = LocalEvidenceStore(tmp_path / "evidence", Cipher([old])).put(b"%PDF-1", name="a.pdf", mime="x")
+
+    result = runner.invoke(main, ["secrets", "rotate"], env={**env, "CANHGIAC_SECRET_KEYS": f"{new},{old}"})
+    assert result.exit_code == 0, result.output
+    assert "1 tệp" in result.output
+    only_new = Cipher([new])
+    with Session(engine) as s:
+        assert "công an" in (only_new.decrypt(s.exec(select(Tip)).one().story) or "")
+    assert LocalEvidenceStore(tmp_path / "evidence", only_new).get(key) == b"%PDF-1"
+    engine.dispose()
+
+    wrong = runner.invoke(
+        main, ["secrets", "rotate"], env={**env, "CANHGIAC_SECRET_KEYS": Cipher.generate_key()}
+    )
+    assert wrong.exit_code != 0 and "không mã hóa lại được" in wrong.output
+
+
+def test_terminal_chat_numbers_options_and_answers(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        main, ["chat"], env=env, input="2\nco nguoi bat ck vao tai khoan tam giu de xac minh\nthoát\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "1. " in result.output and "Các chiêu lừa" in result.output
+    assert "Các chiêu lừa đảo đang phổ biến" in result.output  # option 2 opened the library
+    assert "LỪA ĐẢO" in result.output and "Tạm biệt" in result.output
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    env = {
+        "CANHGIAC_DATA_DIR": str(tmp_path),
+        "CANHGIAC_DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none",
+    }
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 1
+    assert "không kết nối được cơ sở dữ liệu" in result.output and "Traceback" not in result.output

@@ -32,6 +32,36 @@ def test_update_is_recorded_once(engine: Engine) -> None:
         assert [p.id for p in inbox.pending_updates(session)] == [other]
 
 
+def test_batch_of_updates_is_recorded_once_each_and_finished_together(engine: Engine) -> None:
+    def item(platform_id: str, payload: dict[str, int]) -> inbox.NewUpdate:
+        return inbox.NewUpdate(channel="telegram", platform_id=platform_id, user_key="5", payload=payload)
+
+    with transaction(engine) as session:
+        existing = inbox.record_update(session, channel="telegram", platform_id="1", user_key="5", payload={})
+    with transaction(engine) as session:
+        ids = inbox.record_updates(
+            session,
+            [item("2", {"n": 2}), item("1", {"n": 1}), item("3", {"n": 3}), item("2", {"n": 9})],
+            attempts=1,
+        )
+    assert existing is not None
+    assert ids[1] is None and ids[3] is None  # recorded before; repeated within the batch
+    assert ids[0] is not None and ids[2] is not None and ids[0] != ids[2]
+    with transaction(engine) as session:
+        row = inbox.get_update(session, ids[0] or 0)
+        assert row is not None and row.payload == {"n": 2} and row.attempts == 1
+        inbox.finish_updates(session, [(existing, None), (ids[0] or 0, None), (ids[2] or 0, "boom")])
+    with transaction(engine) as session:
+        rows = {r: inbox.get_update(session, r) for r in (existing, ids[0] or 0, ids[2] or 0)}
+        assert [(row.status, row.error) for row in rows.values() if row] == [
+            ("done", None),
+            ("done", None),
+            ("failed", "boom"),
+        ]
+        assert all(row is not None and row.processed_at is not None for row in rows.values())
+        assert inbox.pending_updates(session) == []
+
+
 def test_outbox_round_trip_priority_and_final_states(engine: Engine) -> None:
     reply = Reply("<b>Cảnh báo</b>", buttons=[[Button("Xem", "card:fake-bank")]])
     with transaction(engine) as session:
@@ -81,3 +111,21 @@ def test_dedupe_key_keeps_one_row_per_recipient(engine: Engine) -> None:
         outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")], dedupe_key="alert:1:t:1")
     with pytest.raises(IntegrityError), transaction(engine) as session:
         outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")], dedupe_key="alert:1:t:1")
+
+
+def test_inbound_message_creates_or_refreshes_the_user(engine: Engine) -> None:
+    from storage import users
+    from storage.models.base import as_utc
+
+    first, later = utcnow() - dt.timedelta(days=2), utcnow()
+    with transaction(engine) as session:
+        users.record_inbound(session, channel="telegram", user_key="5", display_name="Lan", inbound_at=first)
+    with transaction(engine) as session:
+        users.mark_unreachable(session, channel="telegram", user_key="5", reason="blocked")
+    with transaction(engine) as session:
+        users.record_inbound(session, channel="telegram", user_key="5", inbound_at=later)
+    with transaction(engine) as session:
+        user = users.get_user(session, channel="telegram", user_key="5")
+        assert user is not None and user.display_name == "Lan"  # kept when the message names nobody
+        assert as_utc(user.last_inbound_at) == later
+        assert user.unreachable_at is None and user.unreachable_reason is None

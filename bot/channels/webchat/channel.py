@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict, deque
 from typing import Any
 
 from bot.channels.base import Capabilities
 from bot.channels.render import render
 from content.messages import Reply
+from handlers.attachments import AttachmentTooLarge, AttachmentUnavailable
+from handlers.messages import Attachment
 
 CAPABILITIES = Capabilities(max_len=4096, buttons=True, html=True)
 
@@ -18,6 +21,25 @@ class WebChatChannel:
 
     def __init__(self, *, keep: int = 100) -> None:
         self._pending: dict[str, deque[dict[str, Any]]] = defaultdict(lambda: deque(maxlen=keep))
+        self._uploads: dict[str, bytes] = {}
+
+    def keep_upload(self, data: bytes) -> str:
+        """Hold an uploaded file for the message being handled; returns its `Attachment.ref`."""
+        ref = "upload:" + secrets.token_hex(12)
+        self._uploads[ref] = data
+        return ref
+
+    def forget_upload(self, ref: str) -> None:
+        self._uploads.pop(ref, None)
+
+    def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        """The `FetchAttachment` of the web chat (see handlers/attachments.py)."""
+        data = self._uploads.get(attachment.ref)
+        if data is None:
+            raise AttachmentUnavailable(attachment.ref)
+        if len(data) > max_bytes:
+            raise AttachmentTooLarge(attachment.ref)
+        return data
 
     async def send(self, user_key: str, replies: list[Reply]) -> None:
         self._pending[user_key].extend(to_json(replies))

@@ -38,7 +38,7 @@ REFRESH_MARGIN = dt.timedelta(hours=5)
 
 
 class TokenCipher(Protocol):
-    """Encryption at rest for the tokens (bot/crypto.py `SecretBox`, or any cipher with these two)."""
+    """Encryption at rest for the tokens (the app's keys, see bot/channels/zalo/setup.py `TokenBox`)."""
 
     def encrypt(self, plaintext: str) -> str: ...
 
@@ -278,7 +278,7 @@ class TokenManager:
             return self.box.decrypt(value)
         except Exception:  # whatever the cipher raises; its text is not passed on
             raise NotAuthorized(
-                0, "stored Zalo tokens cannot be decrypted with CANHGIAC_SECRET_KEY"
+                0, "stored Zalo tokens cannot be decrypted with CANHGIAC_SECRET_KEYS"
             ) from None
 
     def status(self) -> dict[str, Any]:

@@ -16,21 +16,16 @@ from bot.channels.zalo.client import RetryPolicy, ZaloOAClient
 from bot.channels.zalo.oauth import OAuthClient, TokenManager
 from bot.channels.zalo.outbound import ZaloOAChannel
 from bot.channels.zalo.signature import SignatureVerifier, parse_variants
-from bot.crypto import SecretBox
+from bot.keys import load_cipher
 from bot.ratelimit import make_gate
 from bot.settings import ConfigError, Settings
+from storage.crypto import Cipher
 
-TOKEN_PURPOSE = "zalo-oa-tokens"
 ZALO_BOT_PER_SECOND = 20.0  # the Bot API publishes no limit: stay modest
 
 
 def token_manager(settings: Settings, engine: Engine, http: httpx.AsyncClient) -> TokenManager:
     """The OA token store; also used by `canhgiac zalo authorize`."""
-    if settings.secret_key is None:
-        raise ConfigError(
-            "CANHGIAC_SECRET_KEY is needed to store the Zalo tokens encrypted; generate one with "
-            '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"` and keep it safe'
-        )
     if not settings.zalo_app_id or settings.zalo_app_secret is None:
         raise ConfigError("CANHGIAC_ZALO_APP_ID and CANHGIAC_ZALO_APP_SECRET are needed for the Zalo OA")
     oauth = OAuthClient(
@@ -39,11 +34,22 @@ def token_manager(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
         app_id=settings.zalo_app_id,
         app_secret=settings.zalo_app_secret.get_secret_value(),
     )
-    # One key setting for the whole app is the goal: when the personal-data cipher
-    # (CANHGIAC_SECRET_KEYS) is on main, pass it here instead; TokenManager only needs
-    # encrypt/decrypt of strings.
-    box = SecretBox(settings.secret_key.get_secret_value(), TOKEN_PURPOSE)
-    return TokenManager(engine, oauth, box, app_id=settings.zalo_app_id)
+    # The same keys as residents' personal data (CANHGIAC_SECRET_KEYS): one secret to
+    # keep, one rotation (`canhgiac secrets rotate`).
+    return TokenManager(engine, oauth, TokenBox(load_cipher(settings)), app_id=settings.zalo_app_id)
+
+
+class TokenBox:
+    """The app's Cipher as the TokenManager's string-in, string-out cipher."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self._cipher = cipher
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._cipher.encrypt(plaintext) or ""
+
+    def decrypt(self, ciphertext: str) -> str:
+        return self._cipher.decrypt(ciphertext) or ""
 
 
 def http_client(settings: Settings) -> httpx.AsyncClient:

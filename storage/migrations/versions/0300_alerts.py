@@ -1,7 +1,7 @@
 """alerts and subscriptions
 
 Revision ID: 0300_alerts
-Revises: 0100_zalo
+Revises: 0250_console
 Create Date: 2026-11-23 18:41:39.433814
 
 Depends on 0002 (units, officers): alerts name the officer and unit that sent them.
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0300_alerts'
-down_revision: str | None = '0100_zalo'
+down_revision: str | None = '0250_console'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

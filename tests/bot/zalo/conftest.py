@@ -21,10 +21,10 @@ from bot.channels.zalo.outbound import ZaloOAChannel
 from bot.channels.zalo.setup import install
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.zalo import APP_ID, APP_SECRET, BOT_TOKEN, OA_ID, OA_SECRET_KEY, FakeZalo
 
 DATA = Path(__file__).parents[2] / "data" / "zalo"
-SECRET_KEY = "test-secret-key-0123456789abcdef"
 BOT_WEBHOOK_SECRET = "bot-webhook-secret-123"
 
 
@@ -52,7 +52,7 @@ def make_settings(tmp_path: Path, db_url: str, fake: FakeZalo, **overrides: Any)
         "data_dir": tmp_path,
         "database_url": db_url,
         "run_worker": False,
-        "secret_key": SECRET_KEY,
+        "secret_keys": TEST_SECRET_KEY,
         "zalo_app_id": APP_ID,
         "zalo_app_secret": APP_SECRET,
         "zalo_oa_secret_key": OA_SECRET_KEY,

@@ -10,14 +10,15 @@ from click.testing import CliRunner
 from bot.channels.zalo.admin import parse_code
 from bot.channels.zalo.oauth import pkce_pair
 from bot.cli import main
-from tests.bot.zalo.conftest import BOT_WEBHOOK_SECRET, SECRET_KEY
+from tests.bot.zalo.conftest import BOT_WEBHOOK_SECRET
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.zalo import APP_ID, APP_SECRET, BOT_TOKEN, OA_SECRET_KEY, FakeZalo
 
 
 def env(tmp_path: Path, fake: FakeZalo, **extra: str) -> dict[str, str]:
     values = {
         "CANHGIAC_DATA_DIR": str(tmp_path),
-        "CANHGIAC_SECRET_KEY": SECRET_KEY,
+        "CANHGIAC_SECRET_KEYS": TEST_SECRET_KEY,
         "CANHGIAC_ZALO_APP_ID": APP_ID,
         "CANHGIAC_ZALO_APP_SECRET": APP_SECRET,
         "CANHGIAC_ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
@@ -70,14 +71,17 @@ def test_authorize_with_a_bad_code_fails_clearly(runner: CliRunner, tmp_path: Pa
     assert status.exit_code != 0 and "zalo authorize" in status.output
 
 
-def test_authorize_needs_the_secret_key(runner: CliRunner, tmp_path: Path, fake: FakeZalo) -> None:
+def test_authorize_on_a_server_database_needs_the_keys(
+    runner: CliRunner, tmp_path: Path, fake: FakeZalo
+) -> None:
     values = env(tmp_path, fake)
-    values.pop("CANHGIAC_SECRET_KEY")
+    values.pop("CANHGIAC_SECRET_KEYS")
+    values["CANHGIAC_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     verifier, challenge = pkce_pair()
     result = runner.invoke(
         main, ["zalo", "authorize", "--verifier", verifier, "--code", fake.consent(challenge)], env=values
     )
-    assert result.exit_code != 0 and "CANHGIAC_SECRET_KEY" in result.output
+    assert result.exit_code != 0 and "CANHGIAC_SECRET_KEYS" in result.output
 
 
 def test_parse_code_checks_the_state() -> None:

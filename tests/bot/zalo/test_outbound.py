@@ -252,7 +252,7 @@ async def test_secrets_never_reach_logs_or_errors(
         pair["refresh_token"],
         settings.zalo_app_secret.get_secret_value(),  # type: ignore[union-attr]
         settings.zalo_bot_token.get_secret_value().split(":")[1],  # type: ignore[union-attr]
-        settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
+        settings.secret_keys.get_secret_value(),  # type: ignore[union-attr]
     ]
     secrets += [c.headers.get("access_token", "") for c in zalo.fake.calls("oa/message/cs")]
     seen = caplog.text + "\n".join(errors) + repr(zalo.oa) + repr(zalo.tokens)

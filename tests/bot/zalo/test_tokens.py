@@ -18,6 +18,7 @@ from bot.channels.zalo.models import TokenPair
 from bot.channels.zalo.oauth import TokenManager, consent_url, pkce_pair
 from bot.channels.zalo.setup import token_manager
 from content.messages import Reply
+from storage.crypto import Cipher
 from storage.db import make_engine
 from storage.models import ZaloToken
 from tests.bot.zalo.conftest import ZaloHarness, make_settings
@@ -140,7 +141,7 @@ async def test_another_secret_key_cannot_read_the_tokens(
     zalo: ZaloHarness, tmp_path: Path, db_url: str, fake: FakeZalo
 ) -> None:
     await zalo.authorize()
-    other = make_settings(tmp_path, db_url, fake, secret_key="another-secret-key-0000000000")
+    other = make_settings(tmp_path, db_url, fake, secret_keys=Cipher.generate_key())
     async with httpx.AsyncClient() as http:
         manager = token_manager(other, zalo.services.engine, http)
         with pytest.raises(NotAuthorized, match="decrypted"):

@@ -1,0 +1,184 @@
+"""The filtered queue as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or XLSX.
+
+Residents' text ends up in these files, so every text cell that a spreadsheet would
+read as a formula (starting with =, +, -, @, tab or CR) is prefixed with an apostrophe.
+Each export is audited with the tips it contained.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, Request, Response
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.utils import get_column_letter
+
+from bot.app import Services
+from bot.web.console import labels
+from bot.web.console.queue import officer_scope
+from bot.web.console.queue_context import QueueQuery, short_title
+from bot.web.console.security import ConsoleRoute, Viewer, services_of, viewer
+from bot.web.console.templates import vn_date, vn_datetime
+from handlers.report.notify import modus_title, place_name
+from storage import audit, officers, tip_lookups, tips, units
+from storage.crypto import CipherError
+from storage.db import transaction
+from storage.models import utcnow
+
+router = APIRouter(route_class=ConsoleRoute)
+
+MAX_ROWS = 10_000
+_BATCH = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HEADER = [
+    "Mã tin báo",
+    "Ngày nhận",
+    "Trạng thái",
+    "Thủ đoạn",
+    "Nơi xảy ra",
+    "Đơn vị",
+    "Thiệt hại (đồng)",
+    "Ngày xảy ra",
+    "Cán bộ phụ trách",
+    "Số điện thoại, tài khoản, đường link",
+    "Nội dung",
+]
+
+
+def neutralize(value: str) -> str:
+    """Text a spreadsheet must show as text, never evaluate (leading spaces do not hide a formula)."""
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
+
+
+@dataclass(frozen=True)
+class Export:
+    rows: list[list[str | int | None]]
+    tip_ids: list[int]
+    truncated: bool
+
+
+def collect(services: Services, officer: Viewer, query: QueueQuery) -> Export:
+    """Every tip the filters select in the officer's scope (at most MAX_ROWS), one list per row."""
+    rows: list[list[str | int | None]] = []
+    ids: list[int] = []
+    truncated = False
+    with transaction(services.engine) as session:
+        scope = officer_scope(session, officer)
+        filters = query.filters(officer.officer_id)
+        unit_names = {u.id: u.name for u in units.list_units(session) if u.id is not None}
+        page_no = 1
+        while True:
+            page = tips.list_tips(
+                session, scope=scope, filters=filters, sort=query.sort, page=page_no, per_page=_BATCH
+            )
+            entities = tip_lookups.entities_of(session, [t.id for t in page.rows if t.id is not None])
+            names = officers.officer_names(session, [t.assigned_to for t in page.rows if t.assigned_to])
+            for tip in page.rows:
+                if len(ids) >= MAX_ROWS:
+                    truncated = True
+                    break
+                assert tip.id is not None
+                ids.append(tip.id)
+                rows.append(
+                    [
+                        tips.format_code(tip.code),
+                        vn_datetime(tip.created_at),
+                        labels.status(tip.status),
+                        short_title(modus_title(services.library, tip.modus_id)),
+                        place_name(tip.province_code, tip.ward_code),
+                        unit_names.get(tip.unit_id, "") if tip.unit_id else "",
+                        tip.amount_lost,
+                        vn_date(tip.occurred_on),
+                        names.get(tip.assigned_to, "") if tip.assigned_to else "",
+                        "; ".join(e.value for e in entities.get(tip.id, [])),
+                        _story(services, tip.story),
+                    ]
+                )
+            if truncated or page_no * _BATCH >= page.total or not page.rows:
+                break
+            page_no += 1
+    return Export(rows, ids, truncated)
+
+
+def _story(services: Services, token: str | None) -> str:
+    try:
+        return services.cipher.decrypt(token) or ""
+    except CipherError:
+        return "(không giải mã được)"
+
+
+def to_csv(rows: list[list[str | int | None]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow(["" if v is None else v if isinstance(v, int) else neutralize(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(rows: list[list[str | int | None]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Tin báo"
+    sheet.append(HEADER)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            if isinstance(value, int):
+                cell.value = value
+                cell.number_format = "#,##0"
+            elif value:
+                # openpyxl stores a string starting with "=" as a formula; neutralised text never
+                # starts so, and the cell is typed as a string all the same.
+                cell.value = neutralize(value)
+                cell.data_type = TYPE_STRING
+    for c, width in enumerate([12, 17, 18, 30, 30, 28, 16, 12, 22, 36, 80], start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _export(request: Request, officer: Viewer, fmt: str) -> Response:
+    services = services_of(request)
+    query = QueueQuery.parse(request.query_params, request.query_params.getlist("status"))
+    result = collect(services, officer, query)
+    with transaction(services.engine) as session:
+        audit.record(
+            session,
+            actor=officer.actor,
+            action="tip.export",
+            target_type="tip",
+            detail={
+                "format": fmt,
+                "filters": query.active(),
+                "count": len(result.tip_ids),
+                "truncated": result.truncated,
+                "tip_ids": result.tip_ids,
+            },
+        )
+    stamp = vn_datetime(utcnow(), "%Y%m%d-%H%M")
+    if fmt == "csv":
+        body, mime = to_csv(result.rows), "text/csv; charset=utf-8"
+    else:
+        body, mime = to_xlsx(result.rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        media_type=mime,
+        headers={"Content-Disposition": f'attachment; filename="tin-bao-{stamp}.{fmt}"'},
+    )
+
+
+@router.get("/export/tips.csv")
+def export_csv(request: Request, officer: Viewer = Depends(viewer)) -> Response:
+    return _export(request, officer, "csv")
+
+
+@router.get("/export/tips.xlsx")
+def export_xlsx(request: Request, officer: Viewer = Depends(viewer)) -> Response:
+    return _export(request, officer, "xlsx")

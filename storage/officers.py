@@ -1,0 +1,271 @@
+"""Officer accounts: creation, password checks with lock-out, activation (links: `officer_links`).
+
+Passwords are argon2id hashes (`argon2-cffi`); the hasher is passed in so the composition
+root chooses its cost. Every failed login is audited; `MAX_FAILURES` in a row lock the
+account for `LOCK_MINUTES`, and a correct password does not open a locked account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, select
+
+from storage import audit
+from storage.console_sessions import close_sessions_of
+from storage.models import Officer, Unit, utcnow
+from storage.models.base import as_utc
+from storage.models.units import ROLES
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# Verified against when the username is unknown, so the answer takes as long either way.
+_DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
+
+
+class OfficerError(ValueError):
+    """A request the caller should show to the admin; `code` picks the wording."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """`status`: ok, invalid (unknown user or wrong password), locked, inactive."""
+
+    status: str
+    officer: Officer | None = None
+    locked_until: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise OfficerError("password_short")
+    if len(password) > 256:
+        raise OfficerError("password_long")
+
+
+def _check_role_unit(session: Session, role: str, unit_id: int | None) -> None:
+    """Admins have no unit; province and commune officers belong to a unit of their kind."""
+    if role not in ROLES:
+        raise OfficerError("role_unknown")
+    if role == "admin":
+        if unit_id is not None:
+            raise OfficerError("admin_no_unit")
+        return
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is None or unit.kind != role:
+        raise OfficerError("unit_mismatch")
+
+
+def create_officer(
+    session: Session,
+    *,
+    hasher: PasswordHasher,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str,
+    unit_id: int | None = None,
+    actor: str,
+) -> Officer:
+    """A new console account; the username is case-insensitive and unique."""
+    name = normalize_username(username)
+    if not _USERNAME.match(name):
+        raise OfficerError("username_invalid")
+    if not full_name.strip():
+        raise OfficerError("full_name_missing")
+    check_password_rules(password)
+    _check_role_unit(session, role, unit_id)
+    if get_by_username(session, name) is not None:
+        raise OfficerError("username_taken")
+    officer = Officer(
+        username=name,
+        full_name=full_name.strip()[:200],
+        password_hash=hasher.hash(password),
+        role=role,
+        unit_id=unit_id,
+    )
+    session.add(officer)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="officer.create",
+        target_type="officer",
+        target_id=str(officer.id),
+        detail={"username": name, "role": role, "unit_id": unit_id},
+    )
+    return officer
+
+
+def get_officer(session: Session, officer_id: int) -> Officer | None:
+    return session.get(Officer, officer_id)
+
+
+def get_by_username(session: Session, username: str) -> Officer | None:
+    return session.exec(select(Officer).where(Officer.username == normalize_username(username))).first()
+
+
+def list_officers(session: Session, *, unit_ids: Sequence[int] | None = None) -> list[Officer]:
+    query = select(Officer).order_by(col(Officer.role), col(Officer.username))
+    if unit_ids is not None:
+        query = query.where(col(Officer.unit_id).in_(list(unit_ids)))
+    return list(session.exec(query).all())
+
+
+def officer_names(session: Session, officer_ids: Sequence[int]) -> dict[int, str]:
+    """Full names by id, for showing "who" in histories and the audit log."""
+    if not officer_ids:
+        return {}
+    rows = session.exec(
+        select(Officer.id, Officer.full_name).where(col(Officer.id).in_(list(set(officer_ids))))
+    ).all()
+    return {int(oid): name for oid, name in rows if oid is not None}
+
+
+def verify_login(
+    session: Session,
+    *,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Check a password; count and audit failures, lock after `MAX_FAILURES` in a row."""
+    now = now or utcnow()
+    name = normalize_username(username)[:64]
+    officer = session.exec(select(Officer).where(Officer.username == name).with_for_update()).first()
+    if officer is None:
+        _verify(hasher, _dummy_hash(hasher), password)
+        audit.record(
+            session, actor="anonymous", action="console.login_failed", detail={"username": name, "ip": ip}
+        )
+        return LoginResult("invalid")
+    target = {"target_type": "officer", "target_id": str(officer.id)}
+    locked_until = as_utc(officer.locked_until)
+    if locked_until is not None and locked_until > now:
+        audit.record(
+            session, actor=_actor(officer), action="console.login_locked", detail={"ip": ip}, **target
+        )
+        return LoginResult("locked", officer, locked_until)
+    if not _verify(hasher, officer.password_hash, password):
+        officer.failed_logins += 1
+        detail: dict[str, object] = {"ip": ip, "failures": officer.failed_logins}
+        result = LoginResult("invalid", officer)
+        if officer.failed_logins >= MAX_FAILURES:
+            officer.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+            officer.failed_logins = 0
+            detail["locked_until"] = officer.locked_until.isoformat()
+            result = LoginResult("locked", officer, officer.locked_until)
+        session.add(officer)
+        audit.record(session, actor=_actor(officer), action="console.login_failed", detail=detail, **target)
+        return result
+    if not officer.active:
+        audit.record(
+            session, actor=_actor(officer), action="console.login_inactive", detail={"ip": ip}, **target
+        )
+        return LoginResult("inactive", officer)
+    if hasher.check_needs_rehash(officer.password_hash):
+        officer.password_hash = hasher.hash(password)
+    officer.failed_logins = 0
+    officer.locked_until = None
+    officer.last_login_at = now
+    session.add(officer)
+    audit.record(session, actor=_actor(officer), action="console.login", detail={"ip": ip}, **target)
+    return LoginResult("ok", officer)
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY_HASHES[key]
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(
+    session: Session, *, hasher: PasswordHasher, officer_id: int, password: str, actor: str
+) -> Officer:
+    """A new password (by an admin, or the officer); every open session of the account ends."""
+    officer = _require(session, officer_id)
+    check_password_rules(password)
+    officer.password_hash = hasher.hash(password)
+    officer.failed_logins = 0
+    officer.locked_until = None
+    session.add(officer)
+    close_sessions_of(session, officer_id)
+    audit.record(
+        session, actor=actor, action="officer.password", target_type="officer", target_id=str(officer_id)
+    )
+    return officer
+
+
+def check_own_password(session: Session, *, hasher: PasswordHasher, officer_id: int, password: str) -> bool:
+    return _verify(hasher, _require(session, officer_id).password_hash, password)
+
+
+def set_active(session: Session, *, officer_id: int, active: bool, actor: str) -> Officer:
+    """Deactivating ends the officer's sessions at once; accounts are never deleted (the audit names them)."""
+    officer = _require(session, officer_id)
+    if not active and actor == _actor(officer):
+        raise OfficerError("self_deactivate")
+    officer.active = active
+    session.add(officer)
+    if not active:
+        close_sessions_of(session, officer_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="officer.activate" if active else "officer.deactivate",
+        target_type="officer",
+        target_id=str(officer_id),
+    )
+    return officer
+
+
+def unlock(session: Session, *, officer_id: int, actor: str) -> Officer:
+    officer = _require(session, officer_id)
+    officer.locked_until = None
+    officer.failed_logins = 0
+    session.add(officer)
+    audit.record(
+        session, actor=actor, action="officer.unlock", target_type="officer", target_id=str(officer_id)
+    )
+    return officer
+
+
+def _require(session: Session, officer_id: int) -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise OfficerError("officer_unknown")
+    return officer
+
+
+def _actor(officer: Officer) -> str:
+    return f"officer:{officer.id}"

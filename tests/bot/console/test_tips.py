@@ -1,0 +1,242 @@
+"""The queue and the tip page over HTTP: scopes, filters, actions, audit, evidence, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from bot.app import Services
+from storage import audit, officer_links
+from storage.models import OutboxMessage, TipEvent
+from storage.tips import EntityIn, EvidenceIn
+from tests.bot.console.conftest import BA_DINH, World, csrf_of, login, submit
+from tests.harness import Conversation
+
+_ROW_LINK = re.compile(r'href="/console/tips/(\d+)"')
+
+
+def shown(html: str) -> set[int]:
+    return {int(x) for x in _ROW_LINK.findall(html)}
+
+
+def test_each_role_sees_only_its_units_tips(app_client: TestClient, console: Services, world: World) -> None:
+    mine = submit(console)
+    other = submit(console, ward_code=BA_DINH, reporter_user_key="resident-2")
+    login(app_client, "xa1")
+    assert shown(app_client.get("/console/tips").text) == {mine}
+    province = TestClient(app_client.app, follow_redirects=False)
+    login(province, "tinh")
+    assert shown(province.get("/console/tips").text) == {mine, other}
+    admin = TestClient(app_client.app, follow_redirects=False)
+    login(admin, "quantri")
+    assert shown(admin.get("/console/tips").text) == {mine, other}
+
+
+def test_another_communes_tip_by_url_is_403_and_audited(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    other = submit(console, ward_code=BA_DINH, story="Chuyện riêng của người khác")
+    login(app_client, "xa1")
+    response = app_client.get(f"/console/tips/{other}")
+    assert response.status_code == 403
+    assert "Chuyện riêng" not in response.text
+    page = app_client.get("/console/me")
+    change = app_client.post(
+        f"/console/tips/{other}/status", data={"to_status": "received", "csrf_token": csrf_of(page.text)}
+    )
+    assert change.status_code == 403
+    assert app_client.get("/console/tips/999999").status_code == 404
+    with Session(console.engine) as s:
+        refused = audit.entries(s, action="tip.forbidden", target_id=str(other))
+        views = audit.entries(s, action="tip.view", target_id=str(other))
+    assert [e.actor for e in refused] == [f"officer:{world.commune_officer}"] * 2
+    assert {e.detail["operation"] for e in refused} == {"view", "status"}
+    assert views == []
+
+
+def test_queue_filters_sorts_and_counts(app_client: TestClient, console: Services, world: World) -> None:
+    small = submit(console, amount_lost=200_000, modus_id="online-shopping")
+    big = submit(console, amount_lost=90_000_000)
+    none = submit(console, amount_lost=None, modus_id="online-shopping")
+    login(app_client, "tinh")
+    assert shown(app_client.get("/console/tips?modus=online-shopping").text) == {small, none}
+    assert shown(app_client.get("/console/tips?amount_min=1.000.000").text) == {big}
+    assert shown(app_client.get("/console/tips?amount_max=500000").text) == {small}
+    assert shown(app_client.get("/console/tips?from=2000-01-01&to=2000-01-02").text) == set()
+    by_amount = app_client.get("/console/tips?sort=amount").text
+    assert by_amount.index(f'/console/tips/{big}"') < by_amount.index(f'/console/tips/{small}"')
+    page = app_client.get("/console/tips?status=new")
+    assert 'Mới<span class="count">3</span>' in page.text
+    assert "Xã/phường" in page.text and "Phường Hoàn Kiếm" in page.text  # a province officer picks a commune
+
+
+def test_opening_a_tip_shows_it_and_is_audited(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(console, story="Họ gửi link <script>alert(1)</script> giả ngân hàng")
+    login(app_client, "xa1")
+    page = app_client.get(f"/console/tips/{tip}")
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
+    assert "+84912345678" in page.text and "Ẩn danh" in page.text
+    with Session(console.engine) as s:
+        views = audit.entries(s, action="tip.view", target_id=str(tip))
+    assert [v.actor for v in views] == [f"officer:{world.commune_officer}"]
+
+
+def test_status_change_tells_the_reporter_through_the_outbox(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(console)
+    login(app_client, "xa1")
+    page = app_client.get(f"/console/tips/{tip}")
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version
+    response = app_client.post(
+        f"/console/tips/{tip}/status",
+        data={
+            "to_status": "received",
+            "note": "Đã gọi lại cho người dân",
+            "version": version.group(1),
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert response.headers["location"] == f"/console/tips/{tip}?ok=status"
+    after = app_client.get(response.headers["location"])
+    assert "Đã đổi trạng thái" in after.text and "Đã gọi lại cho người dân" in after.text
+    # The same form again carries the old version: refused, not applied twice.
+    stale = app_client.post(
+        f"/console/tips/{tip}/status",
+        data={"to_status": "verifying", "version": version.group(1), "csrf_token": csrf_of(page.text)},
+    )
+    assert stale.headers["location"].endswith("err=stale")
+    with Session(console.engine) as s:
+        queued = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "tip_status")).all()
+        notes = s.exec(select(TipEvent).where(TipEvent.kind == "status")).all()
+    assert [(m.channel, m.user_key) for m in queued] == [("web", "resident-1")]
+    assert notes[0].note and "Đã gọi lại" not in notes[0].note  # encrypted at rest
+
+
+def test_assign_note_duplicate_and_confirm(app_client: TestClient, console: Services, world: World) -> None:
+    first = submit(console)
+    second = submit(console, reporter_user_key="resident-2", entities=(EntityIn("phone", "+84912345678"),))
+    login(app_client, "tinh")
+    page = app_client.get(f"/console/tips/{second}")
+    token = csrf_of(page.text)
+    assert f'name="original" value="{first}"' in page.text  # suggested: shares the phone number
+    app_client.post(
+        f"/console/tips/{second}/assign", data={"assignee": str(world.commune_officer), "csrf_token": token}
+    )
+    app_client.post(
+        f"/console/tips/{second}/note", data={"note": "Cùng số với tin trước", "csrf_token": token}
+    )
+    done = app_client.post(
+        f"/console/tips/{second}/duplicate", data={"original": str(first), "csrf_token": token}
+    )
+    assert done.headers["location"].endswith("ok=duplicate")
+    page = app_client.get(f"/console/tips/{second}")
+    assert "Trùng lặp" in page.text and "Cán bộ xa1" in page.text and "Cùng số với tin trước" in page.text
+    page = app_client.get(f"/console/tips/{first}")
+    ids = re.findall(r'name="entity" value="(\d+)"', page.text)
+    assert len(ids) == 2
+    app_client.post(f"/console/tips/{first}/confirm", data={"entity": ids, "csrf_token": token})
+    page = app_client.get(f"/console/tips/{first}")
+    assert page.text.count("đã bị báo cáo 1 lần") == 2
+    # The next check of that number, in chat, says it was reported.
+    resident = Conversation(console.conversations, channel="web", user_key="someone")
+    resident.say("Số 0912345678 gọi bảo tôi chuyển tiền")
+    assert "đã bị báo cáo 1 lần" in resident.text
+
+
+def test_commune_officers_cannot_confirm_into_the_registry(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(console)
+    login(app_client, "xa1")
+    page = app_client.get(f"/console/tips/{tip}")
+    assert 'name="entity"' not in page.text
+    refused = app_client.post(
+        f"/console/tips/{tip}/confirm", data={"entity": ["1"], "csrf_token": csrf_of(page.text)}
+    )
+    assert refused.status_code == 403
+
+
+def test_evidence_images_show_inline_and_other_files_only_download(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    html = b"<html><script>alert(1)</script></html>"
+    keys = [
+        console.evidence.put(png, name="a.png", mime="image/png"),
+        console.evidence.put(html, name="b.html", mime="text/html"),
+    ]
+    evidence = (
+        EvidenceIn("photo", "anh-chup.png", "image/png", len(png), "0" * 64, keys[0]),
+        EvidenceIn("document", "trang.html", "text/html", len(html), "1" * 64, keys[1]),
+    )
+    tip = submit(console, evidence=evidence)
+    login(app_client, "xa1")
+    page = app_client.get(f"/console/tips/{tip}")
+    links = re.findall(rf"/console/tips/{tip}/evidence/(\d+)", page.text)
+    first, second = sorted({int(x) for x in links})
+    image = app_client.get(f"/console/tips/{tip}/evidence/{first}")
+    assert image.status_code == 200 and image.content == png and image.headers["content-type"] == "image/png"
+    other = app_client.get(f"/console/tips/{tip}/evidence/{second}")
+    assert other.headers["content-type"] == "application/octet-stream"
+    assert other.headers["content-disposition"].startswith("attachment")
+    with Session(console.engine) as s:
+        assert len(audit.entries(s, action="tip.evidence_view", target_id=str(tip))) == 2
+
+
+def test_exports_neutralise_formulas_keep_vietnamese_and_are_audited(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(
+        console, story='=HYPERLINK("http://x.example","Bấm vào")', entities=(EntityIn("url", "@cmd"),)
+    )
+    submit(console, ward_code=BA_DINH, story="+84 ngoài phạm vi")
+    login(app_client, "xa1")
+    response = app_client.get("/console/export/tips.csv?modus=fake-bank")
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Mã tin báo" and len(rows) == 2  # the other commune's tip is not exported
+    assert rows[1][-1] == '\'=HYPERLINK("http://x.example","Bấm vào")'
+    assert rows[1][-2] == "'@cmd"
+    assert rows[1][6] == "5000000"
+    xlsx = app_client.get("/console/export/tips.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    story = sheet.cell(row=2, column=11)
+    assert story.data_type == "s" and str(story.value).startswith("'=HYPERLINK")
+    assert sheet.cell(row=2, column=7).value == 5_000_000
+    assert sheet.cell(row=1, column=3).value == "Trạng thái"
+    with Session(console.engine) as s:
+        exports = audit.entries(s, action="tip.export")
+    assert [(e.detail["format"], e.detail["tip_ids"]) for e in exports] == [("xlsx", [tip]), ("csv", [tip])]
+
+
+def test_an_assigned_officer_hears_of_it_in_their_linked_chat(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(console, story="Chuyện riêng không gửi vào chat")
+    with Session(console.engine) as s:
+        code, _ = officer_links.issue_link_code(s, officer_id=world.commune_officer, actor="test")
+        s.commit()
+    Conversation(console.conversations, channel="telegram", user_key="777").say(f"/lienket {code}")
+    login(app_client, "tinh")
+    token = csrf_of(app_client.get(f"/console/tips/{tip}").text)
+    app_client.post(
+        f"/console/tips/{tip}/assign", data={"assignee": str(world.commune_officer), "csrf_token": token}
+    )
+    app_client.post(f"/console/tips/{tip}/assign", data={"assignee": "me", "csrf_token": token})
+    with Session(console.engine) as s:
+        queued = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "officer_assign")).all()
+    assert [(m.channel, m.user_key) for m in queued] == [("telegram", "777")]
+    text = str(queued[0].payload)
+    assert "Cán bộ tinh" in text and "Giả mạo ngân hàng" in text and "Chuyện riêng" not in text
