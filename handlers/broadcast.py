@@ -18,7 +18,7 @@ from handlers.check import menu_button
 from handlers.context import HandlerContext
 from handlers.menu import show_menu
 from handlers.messages import IncomingMessage
-from storage import alerts, subscriptions
+from storage import alerts, officer_links, subscriptions
 from storage.alerts import AlertError, Audience
 from storage.models import Officer
 
@@ -211,7 +211,7 @@ def _own_province(ctx: HandlerContext, officer: Officer) -> int | None:
 
 
 def _officer(ctx: HandlerContext) -> Officer | None:
-    return alerts.linked_officer(ctx.session, channel=ctx.channel, user_key=ctx.user_key)
+    return officer_links.officer_for_chat(ctx.session, channel=ctx.channel, user_key=ctx.user_key)
 
 
 def _say(ctx: HandlerContext, problem: str, *, keep: bool = False, **extra: Any) -> list[Reply]:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from content import places
 from content.messages import Reply, replies_from_payload, replies_to_payload
 from storage import audit
-from storage.models import Alert, Officer, OfficerLink, OutboxMessage, Subscription, Unit, utcnow
+from storage.models import Alert, Officer, OutboxMessage, Subscription, Unit, utcnow
 from storage.models.base import as_utc
 from storage.outbox import PRIORITY_BROADCAST
 from storage.outbox import cancel_alert as cancel_outbox_rows
@@ -253,15 +253,6 @@ def _load(session: Session, alert_id: int, officer: Officer) -> Alert:
     if not officer_scope(session, officer).allows(audience_of(alert)):
         raise AlertError("outside_units")
     return alert
-
-
-def linked_officer(session: Session, *, channel: str, user_key: str) -> Officer | None:
-    """The active officer a chat account is linked to (linking: the console's one-time codes)."""
-    link = session.exec(
-        select(OfficerLink).where(OfficerLink.channel == channel, OfficerLink.user_key == user_key)
-    ).first()
-    officer = session.get(Officer, link.officer_id) if link is not None else None
-    return officer if officer is not None and officer.active else None
 
 
 def audience_of(alert: Alert) -> Audience:
