@@ -89,9 +89,13 @@ async def run_worker(settings: Settings, *, name: str | None = None) -> None:
     worker = build_worker(services, name=name)
     maintenance = Maintenance(services.engine, settings, services.evidence)
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        worker.stop()
+        maintenance.stop()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, worker.stop)
-        loop.add_signal_handler(sig, maintenance.stop)
+        loop.add_signal_handler(sig, stop)
     try:
         await asyncio.gather(worker.run(), maintenance.run())
     finally:
