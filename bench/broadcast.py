@@ -145,6 +145,8 @@ def start_workers(
         "CANHGIAC_OUTBOX_CONCURRENCY": os.environ.get("BENCH_CONCURRENCY", "32"),
         "CANHGIAC_LOG_LEVEL": os.environ.get("CANHGIAC_LOG_LEVEL", "WARNING"),
         "CANHGIAC_DATA_DIR": "/tmp/cg-bench",
+        # A throwaway key: the bench database holds no personal data.
+        "CANHGIAC_SECRET_KEYS": "YmVuY2gta2V5LWZvci1jYW5oZ2lhYy1icm9hZGNhc3Q=",
     }
     if redis:
         env["CANHGIAC_REDIS_URL"] = REDIS
