@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from fastapi import APIRouter
@@ -41,6 +42,7 @@ class Services:
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
+    redis: Any = None  # a redis.asyncio client when CANHGIAC_REDIS_URL is set (see bot.runtime)
     # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
 

@@ -92,6 +92,22 @@ def chat() -> None:
 
 
 @main.command()
+@click.option("--name", default=None, help="Worker name in the outbox (default host:pid).")
+def worker(name: str | None) -> None:
+    """Send queued messages and alerts; run one or more next to `serve` (PostgreSQL, Redis)."""
+    import asyncio
+
+    from bot.runtime import run_worker
+
+    settings = _settings()
+    _setup_logging(settings)
+    try:
+        asyncio.run(run_worker(settings, name=name))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
 @click.argument("text", required=False)
 @click.option("--jsonl", is_flag=True, help="Read {id, text} lines on stdin, write one verdict a line.")
 @click.option("--no-registry", is_flag=True, help="Do not consult the database registry.")

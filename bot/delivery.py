@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from enum import StrEnum
 
 from bot.channels.base import (
@@ -15,6 +16,7 @@ from bot.channels.base import (
     Unreachable,
     WindowClosed,
 )
+from bot.ratelimit import priority_traffic
 from content.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -41,23 +43,38 @@ async def deliver(
     attempts: int = 4,
     base_delay: float = 0.5,
 ) -> tuple[Outcome, str | None]:
-    """Send now, retrying in place; for direct replies, where the user is waiting."""
+    """Send now, retrying in place; for direct replies, where the user is waiting.
+
+    Sent as priority traffic: the channel's rate gate lets a reply pass ahead of queued
+    broadcasts, though it still waits out a 429 pause with every other sender.
+    """
     error: str | None = None
     for attempt in range(1, attempts + 1):
-        outcome, error = await send_once(channel, user_key, replies)
+        retry_after: list[float] = []
+        with priority_traffic():
+            outcome, error = await send_once(channel, user_key, replies, on_retry_after=retry_after.append)
         if outcome is not Outcome.RETRY_LATER:
             return outcome, error
         if attempt < attempts:
-            await asyncio.sleep(backoff(attempt, base=base_delay, cap=10.0))
+            delay = min(retry_after[0], 60.0) if retry_after else backoff(attempt, base=base_delay, cap=10.0)
+            await asyncio.sleep(delay)
     return Outcome.FAILED, error
 
 
-async def send_once(channel: Channel, user_key: str, replies: list[Reply]) -> tuple[Outcome, str | None]:
-    """One try; a 429 is waited out inside the channel's gate and counts as 'retry later'."""
+async def send_once(
+    channel: Channel,
+    user_key: str,
+    replies: list[Reply],
+    *,
+    on_retry_after: Callable[[float], None] | None = None,
+) -> tuple[Outcome, str | None]:
+    """One try; a 429 counts as 'retry later' and its wait goes to `on_retry_after`."""
     try:
         await channel.send(user_key, replies)
     except RetryAfter as exc:
         log.warning("%s asked to wait %.1fs", channel.name, exc.seconds)
+        if on_retry_after is not None:
+            on_retry_after(exc.seconds)
         return Outcome.RETRY_LATER, str(exc)
     except Unreachable as exc:
         log.info("%s user %s is unreachable: %s", channel.name, user_key, exc)

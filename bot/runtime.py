@@ -1,23 +1,32 @@
-"""Wire the services for a running process: migrations, channels, worker."""
+"""Wire the services for a running process: migrations, channels, rate limits, worker."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
 
 from bot.app import Services, build_services
 from bot.attachments import UrlFetcher
 from bot.channels.webchat.channel import WebChatChannel
 from bot.maintenance import Maintenance
-from bot.ratelimit import RateGate
+from bot.ratelimit import make_gate
 from bot.settings import ConfigError, Settings
 from bot.web.console.routes import build_router
 from bot.worker import OutboxWorker
 from content.library import Library
+from storage import subscriptions
+from storage.db import transaction
 from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from aiogram import Bot
+
+log = logging.getLogger(__name__)
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True, library: Library | None = None) -> Services:
@@ -28,6 +37,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     webchat = WebChatChannel()
     services.channels["web"] = webchat
     services.conversations.fetchers["web"] = webchat.fetch
+    connect_redis(services)
     if settings.console:
         services.routers.append(build_router())
     closers: list[Callable[[], Awaitable[None]]] = []
@@ -41,8 +51,14 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
         for name in ("zalo", "zalo_bot"):  # their updates carry the file's address
             if name in services.channels:
                 services.conversations.fetchers.setdefault(name, url_fetcher)
+    services.dispatcher.on_unreachable.append(end_subscriptions_hook(services.engine))
+    services.conversations.features = replace(
+        services.conversations.features,
+        alert_approval=settings.alert_approval,
+        alert_channels=tuple(services.channels),
+    )
     if settings.run_worker:
-        worker = OutboxWorker(services.engine, services.channels)
+        worker = build_worker(services)
         services.background.append(worker.run)
 
         async def stop_worker() -> None:
@@ -57,7 +73,79 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
 
         services.shutdown.append(stop_maintenance)
     services.shutdown.extend(closers)  # clients close after everything that sends through them
+
+    async def close_shared() -> None:
+        await close_redis(services)
+
+    services.shutdown.append(close_shared)
     return services
+
+
+async def run_worker(settings: Settings, *, name: str | None = None) -> None:
+    """`canhgiac worker`: only the outbox worker (and alert schedule), until SIGINT/SIGTERM."""
+    import signal
+
+    services = build_runtime(settings.model_copy(update={"run_worker": False}), migrate=settings.is_embedded)
+    worker = build_worker(services, name=name)
+    maintenance = Maintenance(services.engine, settings, services.evidence)
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        worker.stop()
+        maintenance.stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        await asyncio.gather(worker.run(), maintenance.run())
+    finally:
+        for stopper in services.shutdown:
+            await stopper()
+        services.engine.dispose()
+
+
+def build_worker(services: Services, *, name: str | None = None) -> OutboxWorker:
+    """The outbox worker over the configured channels (each keeps its platform's limits)."""
+    settings = services.settings
+    worker = OutboxWorker(
+        services.engine,
+        services.channels,
+        batch=settings.outbox_batch,
+        concurrency=settings.outbox_concurrency,
+        lease=settings.outbox_lease,
+        name=name,
+    )
+    worker.on_unreachable.append(end_subscriptions_hook(services.engine))
+    return worker
+
+
+def connect_redis(services: Services) -> None:
+    """One Redis client for the process (shared rate limits), when CANHGIAC_REDIS_URL is set."""
+    if not services.settings.redis_url or services.redis is not None:
+        return
+    from redis.asyncio import Redis
+
+    services.redis = Redis.from_url(services.settings.redis_url)
+
+
+async def close_redis(services: Services) -> None:
+    """Last of the shutdown steps: senders may still need the shared limits until then."""
+    if services.redis is not None:
+        await services.redis.aclose()
+
+
+def end_subscriptions_hook(engine: Engine) -> Callable[[str, str], None]:
+    """A recipient the platform says is gone (blocked, deleted, chat not found) gets no more alerts."""
+
+    def hook(channel: str, user_key: str) -> None:
+        with transaction(engine) as session:
+            ended = subscriptions.end_all(
+                session, channel=channel, user_key=user_key, reason=subscriptions.END_UNREACHABLE
+            )
+        if ended:
+            log.info("%s recipient unreachable: %d subscription(s) ended", channel, ended)
+
+    return hook
 
 
 def make_telegram_bot(settings: Settings) -> Bot:
@@ -84,7 +172,13 @@ def _add_telegram(services: Services) -> Callable[[], Awaitable[None]]:
 
     settings, dispatcher = services.settings, services.dispatcher
     bot = make_telegram_bot(settings)
-    gate = RateGate(per_second=settings.telegram_rate_limit or None)
+    # Queued messages keep this rate (all processes together through Redis) and a gap per chat.
+    gate = make_gate(
+        CHANNEL,
+        per_second=settings.telegram_rate_limit,
+        chat_gap=settings.telegram_chat_gap,
+        redis=services.redis,
+    )
 
     async def blocked(user_key: str, reason: str) -> None:
         await dispatcher.mark_unreachable(CHANNEL, user_key, reason)

@@ -60,7 +60,9 @@ class Settings(BaseSettings):
         description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1–256 of A-Z a-z 0-9 _ -).",
     )
     telegram_rate_limit: float = Field(
-        25.0, description="Telegram messages per second for the whole process; 0 turns the limit off."
+        25.0,
+        description="Queued Telegram messages (notifications, alerts) per second, for all processes "
+        "together when Redis is configured; replies to residents come on top. 0 turns the limit off.",
     )
 
     zalo_app_id: str | None = Field(None, description="Zalo app id (OA API).")
@@ -91,6 +93,22 @@ class Settings(BaseSettings):
         None, description="Secret (8-256 chars) the Zalo Bot API sends in X-Bot-Api-Secret-Token."
     )
 
+    telegram_chat_gap: float = Field(
+        1.0, description="Seconds between two queued messages to the same Telegram chat."
+    )
+    zalo_rate_per_minute: float = Field(
+        4000.0, description="Zalo API requests per minute for queued messages (0: no limit)."
+    )
+    alert_approval: bool = Field(
+        False, description="An alert needs a second officer's approval before it is sent."
+    )
+    outbox_batch: int = Field(50, description="Rows a worker claims at a time.")
+    outbox_concurrency: int = Field(16, description="Messages a worker sends at the same time.")
+    outbox_lease: float = Field(
+        30.0,
+        description="Seconds after which rows claimed by a worker that stopped (crashed) are "
+        "handed to another; a live worker renews its lease.",
+    )
     secret_keys: SecretStr | None = Field(
         None,
         description=(

@@ -42,6 +42,9 @@ class Features:
     report: bool = False
     alerts: bool = False
     status: bool = False
+    # Officers' alerts: a second officer approves (CANHGIAC_ALERT_APPROVAL); channels they go out on.
+    alert_approval: bool = False
+    alert_channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

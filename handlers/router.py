@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import check, erase, library, menu, officer_link, report, status
+from handlers import broadcast, check, erase, library, menu, officer_link, report, status, subscribe
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -28,6 +28,13 @@ ACTIONS: dict[str, Action] = {
     "card": library.show_card,
     "guide": library.show_card,
     "help": menu.show_help,
+    "alerts": subscribe.show,
+    "unsub": subscribe.unsubscribe,
+    "sub": subscribe.action,
+    "bc": broadcast.action,
+    "broadcast": broadcast.start,
+    # A new Zalo follower (the adapter's payload for the `follow` event).
+    "follow": subscribe.on_follow,
     "report": report.action,
     "status": status.action,
     "erase": erase.action,
@@ -40,6 +47,8 @@ FEATURE_ACTIONS = ("report", "alerts", "status", "unsub")
 # Step prefixes ("check.await" → "check") to the flow that handles input at that step.
 STEPS: dict[str, StepHandler] = {
     "check": check.on_step,
+    "sub": subscribe.on_step,
+    "bc": broadcast.on_step,
     "report": report.on_step,
     "status": status.on_step,
 }
@@ -53,6 +62,7 @@ COMMANDS: dict[str, str] = {
     "/trangthai": "status",
     "/huongdan": "help",
     "/huycanhbao": "unsub",
+    "/phatcanhbao": "broadcast",
     "/help": "help",
     "/xoadulieu": "erase",
     "/lienket": "link_officer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from content.messages import Reply, replies_to_payload
@@ -57,58 +57,143 @@ def claim_batch(
     stale_after: dt.timedelta = dt.timedelta(minutes=5),
     now: dt.datetime | None = None,
 ) -> list[OutboxMessage]:
-    """Claim due rows for `worker`; rows left 'sending' by a dead worker become due again.
+    """Claim due rows for `worker`, replies and notifications before broadcasts.
 
+    Rows left 'sending' by a worker whose lease ran out (it died) are released first.
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers claim without overlap;
-    SQLite serialises writers, so the update below is enough there.
+    SQLite serialises writers, so the conditional update below is enough there.
     """
     now = now or utcnow()
+    release_expired(session, older_than=now - stale_after)
     query = (
-        select(OutboxMessage)
+        select(OutboxMessage.id)
         .where(
-            or_(
-                (col(OutboxMessage.status) == "pending") & (col(OutboxMessage.next_attempt_at) <= now),
-                (col(OutboxMessage.status) == "sending")
-                & (col(OutboxMessage.claimed_at) < now - stale_after),
-            )
+            col(OutboxMessage.status) == "pending",
+            col(OutboxMessage.next_attempt_at) <= now,
         )
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.status), col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(limit)
     )
     if channels:
         query = query.where(col(OutboxMessage.channel).in_(list(channels)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(session.exec(query).all())
-    for row in rows:
-        row.status = "sending"
-        row.claimed_by = worker
-        row.claimed_at = now
-        row.attempts += 1
-        session.add(row)
-    session.flush()
-    return rows
+    ids = [int(i) for i in session.exec(query).all() if i is not None]
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == "pending")
+        .values(
+            status="sending",
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.claimed_by) == worker,
+            col(OutboxMessage.status) == "sending",
+        )
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .execution_options(populate_existing=True)
+    ).all()
+    return list(rows)
 
 
-def mark(session: Session, message_id: int, *, status: str, error: str | None = None) -> None:
+def release_expired(session: Session, *, older_than: dt.datetime) -> int:
+    """Rows claimed by a worker that stopped renewing its lease (it died) become due again.
+
+    Only these rows can be sent twice: they may have left before the worker died.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < older_than)
+        .values(status="pending", claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def renew_lease(session: Session, *, worker: str, now: dt.datetime | None = None) -> int:
+    """A live worker keeps its claimed rows from being released to others.
+
+    Rows another transaction is writing (their outcome) are skipped, never waited for,
+    so a renewal cannot deadlock with the worker's own flush.
+    """
+    mine = select(OutboxMessage.id).where(
+        col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_by) == worker
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        mine = mine.with_for_update(skip_locked=True)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(mine.scalar_subquery()))
+        .values(claimed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mark(
+    session: Session,
+    message_id: int,
+    *,
+    status: str,
+    error: str | None = None,
+    worker: str | None = None,
+) -> None:
     """Record a final outcome (sent, failed, unreachable, window_closed, cancelled)."""
+    mark_many(session, [message_id], status=status, error=error, worker=worker)
+
+
+def mark_many(
+    session: Session,
+    message_ids: Sequence[int],
+    *,
+    status: str,
+    error: str | None = None,
+    worker: str | None = None,
+) -> int:
+    """Record one final outcome for many rows still claimed (by `worker`, when given)."""
     if status not in FINAL_STATUSES:
         raise ValueError(f"not a final status: {status}")
+    if not message_ids:
+        return 0
+    now = utcnow()
     values: dict[str, object] = {"status": status, "error": error[:2000] if error else None}
     if status == "sent":
-        values["sent_at"] = utcnow()
-    session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == "sending")
-        .values(**values)
+        values["sent_at"] = now
+    conditions = [col(OutboxMessage.id).in_(list(message_ids)), col(OutboxMessage.status) == "sending"]
+    if worker is not None:
+        conditions.append(col(OutboxMessage.claimed_by) == worker)
+    result = session.execute(
+        update(OutboxMessage).where(*conditions).values(**values).execution_options(synchronize_session=False)
     )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
-def retry_later(session: Session, message_id: int, *, at: dt.datetime, error: str | None = None) -> None:
+def retry_later(
+    session: Session,
+    message_id: int,
+    *,
+    at: dt.datetime,
+    error: str | None = None,
+    worker: str | None = None,
+) -> None:
+    """Back to the queue, due at `at` (backoff after a 5xx or timeout, or after a 429)."""
+    conditions = [col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == "sending"]
+    if worker is not None:
+        conditions.append(col(OutboxMessage.claimed_by) == worker)
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == "sending")
-        .values(status="pending", next_attempt_at=at, error=error[:2000] if error else None)
+        .where(*conditions)
+        .values(status="pending", next_attempt_at=at, claimed_by=None, error=error[:2000] if error else None)
+        .execution_options(synchronize_session=False)
     )
 
 

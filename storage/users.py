@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import User, utcnow
+from storage.models.base import as_utc
 
 
 def touch_user(
@@ -77,3 +78,15 @@ def mark_unreachable(session: Session, *, channel: str, user_key: str, reason: s
     user.unreachable_reason = reason[:200]
     session.add(user)
     session.flush()
+
+
+def last_inbound(session: Session, *, channel: str, user_keys: list[str]) -> dict[str, dt.datetime]:
+    """When each of these users last wrote to us (for messaging windows); unknown users are absent."""
+    if not user_keys:
+        return {}
+    rows = session.exec(
+        select(User.user_key, User.last_inbound_at).where(
+            User.channel == channel, col(User.user_key).in_(user_keys)
+        )
+    ).all()
+    return {key: at for key, at in ((k, as_utc(v)) for k, v in rows) if at is not None}

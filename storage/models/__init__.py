@@ -1,5 +1,6 @@
 """All tables; importing this module registers every table on `SQLModel.metadata`."""
 
+from storage.models.alerts import Alert, Subscription
 from storage.models.base import utcnow
 from storage.models.console import ConsoleSession
 from storage.models.core import AuditEntry, DialogState, User
@@ -11,6 +12,7 @@ from storage.models.units import LinkCode, Officer, OfficerLink, Unit, UnitChat
 from storage.models.zalo import ZaloToken
 
 __all__ = [
+    "Alert",
     "AuditEntry",
     "ConsoleSession",
     "DialogState",
@@ -20,6 +22,7 @@ __all__ = [
     "OfficerLink",
     "OutboxMessage",
     "RegistryEntity",
+    "Subscription",
     "Tip",
     "TipEntity",
     "TipEvent",

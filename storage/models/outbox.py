@@ -19,7 +19,12 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_claim", "status", "priority", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_claim", "status", "priority", "next_attempt_at", "id"),
+        # Claiming walks due rows in (priority, id) order without sorting a large broadcast.
+        Index("ix_outbox_due", "status", "priority", "id"),
+        Index("ix_outbox_alert_figures", "alert_id", "status", "ward_code"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
@@ -29,6 +34,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
     alert_id: int | None = Field(default=None, index=True)
+    # The recipient's commune for a broadcast row, so an alert's figures split per commune.
+    ward_code: int | None = Field(default=None)
     status: str = Field(default="pending", max_length=20)
     attempts: int = Field(default=0)
     next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

@@ -53,7 +53,7 @@ from bot.channels.base import Capabilities, PermanentError, RetryAfter, Transien
 from bot.channels.render import render, to_plain
 from bot.channels.telegram import CHANNEL, inbound
 from bot.delivery import backoff
-from bot.ratelimit import RateGate
+from bot.ratelimit import Limiter, RateGate
 from content import replies as wording
 from content.messages import Button, Media, Reply
 from handlers.messages import IncomingMessage
@@ -88,7 +88,7 @@ class TelegramChannel:
         self,
         bot: Bot,
         *,
-        gate: RateGate | None = None,
+        gate: Limiter | None = None,
         on_blocked: BlockedHook | None = None,
         inline_retries: int = 3,
     ) -> None:

@@ -25,7 +25,7 @@ from bot.channels.zalo.client import RetryPolicy
 from bot.channels.zalo.errors import BadRequest, ConfigurationError, RateLimited, ServerError, ZaloError
 from bot.channels.zalo.guard import SendGuard, SendProgress
 from bot.channels.zalo.models import MAX_TEXT
-from bot.ratelimit import RateGate
+from bot.ratelimit import Limiter, RateGate
 from content.messages import Reply
 from handlers.messages import Attachment, IncomingMessage
 
@@ -80,7 +80,7 @@ class ZaloBotClient:
         *,
         base_url: str = "https://bot-api.zaloplatforms.com",
         retry: RetryPolicy | None = None,
-        gate: RateGate | None = None,
+        gate: Limiter | None = None,
     ) -> None:
         self._http = http
         self._token = token

@@ -44,7 +44,7 @@ from bot.channels.zalo.models import (
     UserProfile,
     ZaloButton,
 )
-from bot.ratelimit import RateGate
+from bot.ratelimit import Limiter, RateGate
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class ZaloOAClient:
         *,
         base_url: str = "https://openapi.zalo.me",
         retry: RetryPolicy | None = None,
-        gate: RateGate | None = None,
+        gate: Limiter | None = None,
     ) -> None:
         self._http = http
         self.tokens = tokens
@@ -230,7 +230,7 @@ class ZaloOAClient:
         return parse_envelope(response, self.gate)
 
 
-def parse_envelope(response: httpx.Response, gate: RateGate | None = None) -> dict[str, Any]:
+def parse_envelope(response: httpx.Response, gate: Limiter | None = None) -> dict[str, Any]:
     """`data` of a successful answer, or the exception its status or error code means."""
     status = response.status_code
     if status >= 500:

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 PAYLOAD_PREFIX = "#cg:"
-# What a new follower gets: the greeting and the menu (the alerts flow may add to it).
-FOLLOW_PAYLOAD = "start"
+# What a new follower gets: a greeting that offers alerts for their commune (handlers/subscribe.py).
+FOLLOW_PAYLOAD = "follow"
 
 MESSAGE_EVENTS = frozenset(
     {

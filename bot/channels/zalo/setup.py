@@ -17,8 +17,11 @@ from bot.channels.zalo.oauth import OAuthClient, TokenManager
 from bot.channels.zalo.outbound import ZaloOAChannel
 from bot.channels.zalo.signature import SignatureVerifier, parse_variants
 from bot.keys import load_cipher
+from bot.ratelimit import make_gate
 from bot.settings import ConfigError, Settings
 from storage.crypto import Cipher
+
+ZALO_BOT_PER_SECOND = 20.0  # the Bot API publishes no limit: stay modest
 
 
 def token_manager(settings: Settings, engine: Engine, http: httpx.AsyncClient) -> TokenManager:
@@ -67,7 +70,11 @@ def install_oa(services: Services) -> ZaloOAChannel:
         raise ConfigError(f"CANHGIAC_ZALO_SIGNATURE_VARIANTS: {exc}") from exc
     http = http_client(settings)
     tokens = token_manager(settings, services.engine, http)
-    client = ZaloOAClient(http, tokens, base_url=settings.zalo_api_url, retry=retry_policy(settings))
+    # One rate for the app (4,000 requests a minute), shared with other processes through Redis.
+    gate = make_gate("zalo", per_second=settings.zalo_rate_per_minute / 60.0, redis=services.redis)
+    client = ZaloOAClient(
+        http, tokens, base_url=settings.zalo_api_url, retry=retry_policy(settings), gate=gate
+    )
     channel = ZaloOAChannel(client, services.engine, unreachable_hooks=services.dispatcher.on_unreachable)
     verifier = SignatureVerifier(
         app_id=settings.zalo_app_id,
@@ -99,6 +106,7 @@ def install_bot(services: Services) -> bot_api.ZaloBotChannel:
         settings.zalo_bot_token.get_secret_value(),
         base_url=settings.zalo_bot_api_url,
         retry=retry_policy(settings),
+        gate=make_gate("zalo_bot", per_second=ZALO_BOT_PER_SECOND, redis=services.redis),
     )
     channel = bot_api.ZaloBotChannel(client, services.engine)
     services.channels[channel.name] = channel

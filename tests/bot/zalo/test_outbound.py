@@ -102,7 +102,8 @@ async def test_zalo_32_that_persists_becomes_retry_after_for_the_worker(zalo: Za
     zalo.fake.fail("oa/message/cs", error=-32, times=3)
     await OutboxWorker(zalo.services.engine, zalo.services.channels).run_once()
     row = status_of(zalo, row_id)
-    assert row.status == "pending" and row.attempts == 1  # rescheduled, not lost
+    # The worker waits out the pause with every sender, then the row goes out: not lost, not failed.
+    assert row.status == "sent" and row.attempts == 1
 
 
 async def test_server_errors_back_off(zalo: ZaloHarness) -> None:

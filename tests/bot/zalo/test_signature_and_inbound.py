@@ -116,7 +116,7 @@ def test_location_variants(message: dict) -> None:  # type: ignore[type-arg]
 
 def test_follow_unfollow_submit_info() -> None:
     [follow] = to_messages(load("follow"))
-    assert follow.payload == "start" and follow.user_key == USER
+    assert follow.payload == "follow" and follow.user_key == USER
     assert to_messages(load("unfollow")) == []
     data = load("user_submit_info")
     [info] = to_messages(data)

@@ -122,12 +122,13 @@ async def test_oversized_body_is_refused(zalo: ZaloHarness) -> None:
     assert response.status_code == 413
 
 
-async def test_follow_greets_with_the_menu_and_opens_the_window(zalo: ZaloHarness) -> None:
+async def test_follow_greets_offers_alerts_and_opens_the_window(zalo: ZaloHarness) -> None:
     await zalo.authorize()
     response = await zalo.post(event("follow", USER))
     assert response.status_code == 200
     answer = await zalo.answers(USER)
     assert "Xin chào" in texts(answer) and "#cg:check" in payloads(answer)
+    assert "#cg:alerts" in payloads(answer)
     assert window_for(zalo.services.engine, USER).open
 
 
