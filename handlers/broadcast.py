@@ -18,7 +18,7 @@ from handlers.check import menu_button
 from handlers.context import HandlerContext
 from handlers.menu import show_menu
 from handlers.messages import IncomingMessage
-from storage import alerts, officer_links, subscriptions
+from storage import alerts, officer_links, subscriptions, units
 from storage.alerts import AlertError, Audience
 from storage.models import Officer
 
@@ -181,7 +181,10 @@ def _send(ctx: HandlerContext, officer: Officer, draft: dict[str, Any]) -> list[
 
 def _message(ctx: HandlerContext, draft: dict[str, Any]) -> Reply:
     card = ctx.library.get(draft["card_id"]) if draft.get("card_id") else None
-    return compose_alert(title=_title(ctx, draft), body=draft.get("body") or "", card=card)
+    officer = _officer(ctx)
+    unit = units.get_unit(ctx.session, officer.unit_id) if officer and officer.unit_id else None
+    sender = unit.name if unit is not None else ""
+    return compose_alert(title=_title(ctx, draft), body=draft.get("body") or "", card=card, sender=sender)
 
 
 def _title(ctx: HandlerContext, draft: dict[str, Any]) -> str:

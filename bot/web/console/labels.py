@@ -32,6 +32,26 @@ ENTITY_KINDS: dict[str, str] = {
 
 CHANNELS: dict[str, str] = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web"}
 
+ALERT_STATUSES: dict[str, str] = {
+    "draft": "Nháp",
+    "pending_approval": "Chờ duyệt",
+    "scheduled": "Đã hẹn giờ",
+    "sending": "Đang gửi",
+    "done": "Đã gửi xong",
+    "cancelled": "Đã hủy",
+}
+
+# Outcomes of one recipient (outbox statuses), in the order the figures show them.
+DELIVERY: dict[str, str] = {
+    "sent": "Đã gửi",
+    "pending": "Đang chờ gửi",
+    "sending": "Đang gửi",
+    "failed": "Lỗi",
+    "unreachable": "Không liên lạc được",
+    "window_closed": "Ngoài 7 ngày (Zalo)",
+    "cancelled": "Đã hủy",
+}
+
 SORTS: dict[str, str] = {
     "newest": "Mới nhất",
     "oldest": "Cũ nhất",
@@ -57,6 +77,10 @@ NOTICES: dict[str, str] = {
     "password": "Đã đổi mật khẩu. Các phiên đăng nhập cũ đã kết thúc.",
     "unlinked": "Đã gỡ liên kết tài khoản chat.",
     "logged_out": "Bạn đã đăng xuất.",
+    "alert_scheduled": "Đã tạo cảnh báo. Hệ thống gửi vào giờ đã chọn (gửi ngay nếu không chọn giờ).",
+    "alert_pending": "Đã tạo cảnh báo. Cảnh báo chờ một cán bộ khác duyệt rồi mới gửi.",
+    "alert_approved": "Đã duyệt cảnh báo. Hệ thống sẽ gửi vào giờ đã chọn.",
+    "alert_cancelled": "Đã hủy cảnh báo. Những tin chưa gửi sẽ không được gửi nữa.",
 }
 
 PROBLEMS: dict[str, str] = {
@@ -87,6 +111,22 @@ PROBLEMS: dict[str, str] = {
     "channel_unknown": "Kênh không hợp lệ.",
     "chat_key_invalid": "Mã nhóm chat không hợp lệ.",
     "chat_exists": "Nhóm chat này đã được thêm.",
+    "outside_units": "Bạn chỉ gửi được cảnh báo tới địa bàn đơn vị mình phụ trách.",
+    "empty_audience": "Chọn ít nhất một xã/phường, hoặc cả tỉnh/thành.",
+    "unknown_ward": "Có xã/phường không thuộc tỉnh/thành đã chọn.",
+    "unknown_province": "Chọn tỉnh/thành.",
+    "no_channels": "Chọn ít nhất một kênh gửi.",
+    "no_card": "Chọn một thủ đoạn trong thư viện, hoặc tự soạn nội dung.",
+    "no_title": "Nhập tiêu đề cảnh báo.",
+    "empty_body": "Nhập nội dung cảnh báo.",
+    "empty_message": "Nhập nội dung cảnh báo.",
+    "title_too_long": "Tiêu đề dài quá 120 ký tự.",
+    "body_too_long": "Nội dung dài quá 1.200 ký tự: người dân cần đọc được trong một tin nhắn.",
+    "bad_time": "Giờ gửi không hợp lệ.",
+    "alert_own_alert": "Cảnh báo do bạn soạn cần một cán bộ khác duyệt.",
+    "alert_not_pending_approval": "Cảnh báo này không còn chờ duyệt.",
+    "alert_not_open": "Cảnh báo này đã gửi xong hoặc đã hủy.",
+    "alert_outside_units": "Cảnh báo này ngoài địa bàn đơn vị của bạn.",
 }
 
 
@@ -97,6 +137,10 @@ def status(value: str | None) -> str:
         return replies.label(f"tip_status_{key}")
     except KeyError:
         return STATUSES.get(key, key)
+
+
+def alert_status(value: str | None) -> str:
+    return ALERT_STATUSES.get(value or "", value or "")
 
 
 def role(value: str | None) -> str:

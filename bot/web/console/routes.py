@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
-from bot.web.console import admin, auth, export, queue, tips
+from bot.web.console import admin, alerts, auth, export, queue, tips
 from bot.web.console.security import PREFIX, ConsoleRoute
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -26,7 +26,7 @@ def build_router() -> APIRouter:
 
     # Copied route by route rather than `include_router`d: the router's `routes` stay plain routes
     # with a path (newer FastAPI includes routers lazily), and each gets the console's route class.
-    for part in (auth.router, queue.router, export.router, tips.router, admin.router):
+    for part in (auth.router, queue.router, export.router, tips.router, alerts.router, admin.router):
         for route in part.routes:
             if not isinstance(route, APIRoute):
                 raise TypeError(f"unexpected console route {route!r}")

@@ -68,6 +68,7 @@ def environment() -> Environment:
         vn_date=vn_date,
         money=money,
         status_label=labels.status,
+        alert_status=labels.alert_status,
         role_label=labels.role,
         kind_label=labels.entity_kind,
     )
