@@ -10,7 +10,7 @@ from pathlib import Path
 
 import phonenumbers
 
-from storage.registry import KINDS, RegistryRow
+from storage.registry import KINDS, RegistryRow, registry_value
 
 HEADER = ("kind", "value", "reports", "bank", "note")
 KIND_ALIASES = {
@@ -52,11 +52,7 @@ def normalise(kind: str, value: str) -> str:
         ):
             raise ValueError(f"số tài khoản phải gồm 6–19 chữ số: {value!r}")
         return digits
-    host = value.lower()
-    for prefix in ("https://", "http://"):
-        if host.startswith(prefix):
-            host = host[len(prefix) :]
-    host = host.split("/", 1)[0].split("?", 1)[0].strip(".")
+    host = registry_value("url", value)
     if "." not in host or " " in host:
         raise ValueError(f"đường link hoặc tên miền không hợp lệ: {value!r}")
     return host

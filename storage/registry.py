@@ -19,6 +19,22 @@ KINDS = ("phone", "bank_account", "url")
 _CHUNK = 400
 
 
+def registry_value(kind: str, value: str) -> str:
+    """The registry's key for a value: a link counts by its host, since a scam site has many paths.
+
+    Used on every write and read, so "https://Scam.top/a" found in a text and "scam.top"
+    confirmed by an officer or imported from a list are the same entry.
+    """
+    if kind != "url":
+        return value
+    host = value.strip().lower()
+    if "://" in host:
+        host = host.split("://", 1)[1]
+    host = host.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    host = host.split(":", 1)[0].strip(".")
+    return host.removeprefix("www.")
+
+
 def lookup_counts(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Confirmed report counts for (kind, value) pairs; absent pairs are left out.
 
@@ -26,10 +42,11 @@ def lookup_counts(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tup
     (kind, value) unique index; a row-value IN list makes SQLite scan the table. It runs on
     every check, so the statement is built once per number of kinds and cached.
     """
+    wanted = {key: (key[0], registry_value(*key)) for key in dict.fromkeys(keys)}
     by_kind: dict[str, list[str]] = {}
-    for kind, value in dict.fromkeys(keys):
+    for kind, value in dict.fromkeys(wanted.values()):
         by_kind.setdefault(kind, []).append(value)
-    found: dict[tuple[str, str], int] = {}
+    stored: dict[tuple[str, str], int] = {}
     connection = session.connection()
     longest = max((len(values) for values in by_kind.values()), default=0)
     for start in range(0, longest, _CHUNK):
@@ -38,8 +55,8 @@ def lookup_counts(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tup
         for index, (kind, values) in enumerate(parts):
             params[f"k{index}"], params[f"v{index}"] = kind, values
         for kind, value, reports in connection.execute(_lookup_statement(len(parts)), params):
-            found[(kind, value)] = reports
-    return found
+            stored[(kind, value)] = reports
+    return {key: stored[canonical] for key, canonical in wanted.items() if canonical in stored}
 
 
 @lru_cache(maxsize=8)
@@ -92,6 +109,7 @@ def confirm_entity(
     """Add confirmed reports to an entity (created on first confirmation); callers audit it."""
     if kind not in KINDS:
         raise ValueError(f"unknown entity kind: {kind}")
+    value = registry_value(kind, value)
     row = session.exec(
         select(RegistryEntity)
         .where(RegistryEntity.kind == kind, RegistryEntity.value == value)
@@ -112,6 +130,7 @@ def confirm_entity(
 
 
 def get_entity(session: Session, *, kind: str, value: str) -> RegistryEntity | None:
+    value = registry_value(kind, value)
     return session.exec(
         select(RegistryEntity).where(RegistryEntity.kind == kind, RegistryEntity.value == value)
     ).first()

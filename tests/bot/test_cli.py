@@ -169,3 +169,14 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
     assert result.exit_code == 1
     assert "không kết nối được cơ sở dữ liệu" in result.output and "Traceback" not in result.output
+
+
+def test_an_imported_domain_is_reported_when_a_text_links_to_it(env: dict[str, str], tmp_path: Path) -> None:
+    csv_file = tmp_path / "reg.csv"
+    csv_file.write_text("kind,value,reports\nurl,vcb-xacthuc.top,5\n", encoding="utf-8")
+    CliRunner().invoke(main, ["registry", "import", str(csv_file)], env=env)
+    check = CliRunner().invoke(
+        main, ["check", "Cập nhật sinh trắc học tại https://vcb-xacthuc.top/login"], env=env
+    )
+    url = next(e for e in json.loads(check.output)["entities"] if e["kind"] == "url")
+    assert url["reported"] == 5

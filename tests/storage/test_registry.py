@@ -38,3 +38,11 @@ def test_unknown_kind_is_refused(engine: Engine) -> None:
             assert "email" in str(exc)
         else:
             raise AssertionError("an unknown kind must be refused")
+
+
+def test_a_link_counts_by_its_host_whatever_path_was_confirmed(engine: Engine) -> None:
+    with transaction(engine) as session:
+        registry.confirm_entity(session, kind="url", value="https://WWW.Scam-Bank.top/dang-nhap?x=1")
+        registry.confirm_entity(session, kind="url", value="scam-bank.top")
+    found = RegistryReader(engine)([("url", "http://scam-bank.top/khac"), ("url", "http://other.top/")])
+    assert found == {("url", "http://scam-bank.top/khac"): 2}
