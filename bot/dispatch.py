@@ -19,12 +19,14 @@ from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
 from content.messages import Reply
-from handlers.conversation import Conversations, apology
+from handlers.conversation import Conversations, Turn, apology
 from handlers.messages import IncomingMessage
 from storage import inbox, users
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
+
+HANDLE_BATCH = 100  # messages routed in one transaction at most
 
 
 class InboundChannel(Channel, Protocol):
@@ -59,6 +61,10 @@ class Dispatcher:
             self._record_many, after=self._recorded, tasks=self._tasks
         )
         self._finisher: Batcher[tuple[int, str | None], None] = Batcher(self._finish_many, tasks=self._tasks)
+        # Handling too: the messages that queued up while one batch ran share the next one.
+        self._handler: Batcher[Turn, list[Reply]] = Batcher(
+            conversations.handle_many, tasks=self._tasks, limit=HANDLE_BATCH
+        )
         self.on_unreachable: list[Callable[[str, str], None]] = []
 
     def add_channel(self, channel: InboundChannel) -> None:
@@ -161,11 +167,13 @@ class Dispatcher:
         await self._finisher.submit((update_id, error))
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
-        channel = self.channels[msg.channel]
+        turn = Turn(msg, numbered_options=not self.channels[msg.channel].capabilities.buttons)
         try:
-            return await asyncio.to_thread(
-                self.conversations.handle, msg, numbered_options=not channel.capabilities.buttons
-            )
+            if msg.attachments:
+                # A file is downloaded and stored while handling: kept out of a batch, whose
+                # retry after another message's error would store it twice.
+                return (await asyncio.to_thread(self.conversations.handle_many, [turn]))[0]
+            return await self._handler.submit(turn)
         except Exception:
             log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
             return apology()

@@ -1,10 +1,11 @@
-"""One message, one transaction: user touched, state loaded, routed, state saved."""
+"""Messages to replies: user touched, state loaded, routed, state saved, in one transaction."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -44,44 +45,65 @@ class Conversations:
 
     def handle(self, msg: IncomingMessage, *, numbered_options: bool = False) -> list[Reply]:
         """Route `msg`; on a handler error nothing is saved and the error propagates."""
+        return self.handle_many([Turn(msg, numbered_options)])[0]
+
+    def handle_many(self, turns: Sequence[Turn]) -> list[list[Reply]]:
+        """Route several messages in one transaction, in order; the replies of each.
+
+        Under load most of a message's database cost is the transaction around it, so the
+        dispatcher hands over whatever queued up meanwhile (one message per user at a time).
+        Any error rolls back every turn and propagates: the caller retries them one by one,
+        so a failing handler fails alone and nothing half-done is kept.
+        """
         with transaction(self.engine) as session:
-            users.record_inbound(
+            users.record_inbound_many(
                 session,
-                channel=msg.channel,
-                user_key=msg.user_key,
-                display_name=msg.display_name,
-                inbound_at=msg.received_at,
+                [
+                    users.Inbound(t.msg.channel, t.msg.user_key, t.msg.display_name, t.msg.received_at)
+                    for t in turns
+                ],
             )
-            row = dialogs.load_state(session, channel=msg.channel, user_key=msg.user_key)
-            # A deep copy: nested dicts (a draft) edited in place must not alter the loaded
-            # row's value, or the ORM would see no change and skip the update.
-            state = State(step=row.step, data=copy.deepcopy(row.data or {}))
-            ctx = HandlerContext(
-                session=session,
-                library=self.library,
-                checker=self.checker,
-                lookup=self.lookup.bound(session) if isinstance(self.lookup, RegistryReader) else self.lookup,
-                channel=msg.channel,
-                user_key=msg.user_key,
-                state=state,
-                now=dt.datetime.now(dt.UTC),
-                features=self.features,
-                numbered_options=numbered_options,
-                cipher=self.cipher,
-                evidence=self.evidence,
-                fetch_attachment=self.fetchers.get(msg.channel),
-                report=self.report,
-            )
-            result = route(msg, ctx)
-            dialogs.save_state(
+            states = dialogs.load_states(session, [(t.msg.channel, t.msg.user_key) for t in turns])
+            lookup = self.lookup.bound(session) if isinstance(self.lookup, RegistryReader) else self.lookup
+            results: list[list[Reply]] = []
+            for turn in turns:
+                msg = turn.msg
+                key = (msg.channel, msg.user_key)
+                stored = states.get(key, dialogs.EMPTY)
+                # A deep copy: a handler edits nested dicts (a draft) in place.
+                state = State(step=stored.step, data=copy.deepcopy(stored.data))
+                ctx = HandlerContext(
+                    session=session,
+                    library=self.library,
+                    checker=self.checker,
+                    lookup=lookup,
+                    channel=msg.channel,
+                    user_key=msg.user_key,
+                    state=state,
+                    now=dt.datetime.now(dt.UTC),
+                    features=self.features,
+                    numbered_options=turn.numbered_options,
+                    cipher=self.cipher,
+                    evidence=self.evidence,
+                    fetch_attachment=self.fetchers.get(msg.channel),
+                    report=self.report,
+                )
+                results.append(route(msg, ctx))
+                # Saved even when unchanged: updated_at tells draft reminders the user is active.
+                states[key] = dialogs.StoredState(state.step, state.data)
+            dialogs.save_states(
                 session,
-                channel=msg.channel,
-                user_key=msg.user_key,
-                step=state.step,
-                data=state.data,
-                row=row,
+                {(t.msg.channel, t.msg.user_key): states[(t.msg.channel, t.msg.user_key)] for t in turns},
             )
-        return result
+        return results
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message to route; `numbered_options` for channels without buttons."""
+
+    msg: IncomingMessage
+    numbered_options: bool = False
 
 
 def apology() -> list[Reply]:

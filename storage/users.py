@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.db import upsert
 from storage.models import User, utcnow
 from storage.models.base import as_utc
 
@@ -34,6 +36,16 @@ def touch_user(
     return user
 
 
+@dataclass(frozen=True)
+class Inbound:
+    """One user's message, as far as the users table cares."""
+
+    channel: str
+    user_key: str
+    display_name: str | None = None
+    at: dt.datetime | None = None
+
+
 def record_inbound(
     session: Session,
     *,
@@ -43,26 +55,41 @@ def record_inbound(
     inbound_at: dt.datetime | None = None,
 ) -> None:
     """`touch_user` in one statement, for the hot path (every message): insert or refresh."""
+    record_inbound_many(session, [Inbound(channel, user_key, display_name, inbound_at)])
+
+
+def record_inbound_many(session: Session, messages: list[Inbound]) -> None:
+    """`record_inbound` for many messages in one statement; a user's latest message counts."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for msg in messages:
+        at = msg.at or utcnow()
+        key = (msg.channel, msg.user_key)
+        seen = latest.get(key)
+        name = msg.display_name[:200] if msg.display_name else None
+        if seen is None or at >= seen["last_inbound_at"]:
+            latest[key] = {
+                "channel": msg.channel,
+                "user_key": msg.user_key,
+                "display_name": name or (seen["display_name"] if seen else None),
+                "created_at": utcnow(),
+                "last_inbound_at": at,
+                "unreachable_at": None,
+                "unreachable_reason": None,
+            }
     table: Any = User.__table__  # type: ignore[attr-defined]
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    name = display_name[:200] if display_name else None
-    stmt = module.insert(table).values(
-        channel=channel,
-        user_key=user_key,
-        display_name=name,
-        created_at=utcnow(),
-        last_inbound_at=inbound_at or utcnow(),
-        unreachable_at=None,
-        unreachable_reason=None,
+    upsert(
+        session,
+        table,
+        list(latest.values()),
+        keys=["channel", "user_key"],
+        update=lambda new: {
+            "last_inbound_at": new.last_inbound_at,
+            "unreachable_at": None,
+            "unreachable_reason": None,
+            # a message without a name (a button press) keeps the one we know
+            "display_name": func.coalesce(new.display_name, table.c.display_name),
+        },
     )
-    refresh: dict[str, Any] = {
-        "last_inbound_at": stmt.excluded.last_inbound_at,
-        "unreachable_at": None,
-        "unreachable_reason": None,
-    }
-    if name:
-        refresh["display_name"] = stmt.excluded.display_name
-    session.execute(stmt.on_conflict_do_update(index_elements=["channel", "user_key"], set_=refresh))
 
 
 def get_user(session: Session, *, channel: str, user_key: str) -> User | None:

@@ -129,3 +129,56 @@ def test_inbound_message_creates_or_refreshes_the_user(engine: Engine) -> None:
         assert user is not None and user.display_name == "Lan"  # kept when the message names nobody
         assert as_utc(user.last_inbound_at) == later
         assert user.unreachable_at is None and user.unreachable_reason is None
+
+
+def test_many_messages_touch_each_user_once_with_their_latest(engine: Engine) -> None:
+    from storage import users
+    from storage.models.base import as_utc
+
+    early, late = utcnow() - dt.timedelta(hours=1), utcnow()
+    with transaction(engine) as session:
+        users.record_inbound(session, channel="telegram", user_key="7", display_name="Hoa", inbound_at=early)
+    with transaction(engine) as session:
+        users.record_inbound_many(
+            session,
+            [
+                users.Inbound("telegram", "7", None, late),  # a button press names nobody
+                users.Inbound("telegram", "8", "Minh", early),
+                users.Inbound("telegram", "8", None, late),
+                users.Inbound("zalo", "7", "Tú", early),
+            ],
+        )
+    with transaction(engine) as session:
+        seven = users.get_user(session, channel="telegram", user_key="7")
+        eight = users.get_user(session, channel="telegram", user_key="8")
+        zalo = users.get_user(session, channel="zalo", user_key="7")
+    assert seven is not None and seven.display_name == "Hoa" and as_utc(seven.last_inbound_at) == late
+    assert eight is not None and eight.display_name == "Minh" and as_utc(eight.last_inbound_at) == late
+    assert zalo is not None and zalo.display_name == "Tú"
+
+
+def test_dialog_states_load_and_save_in_bulk(engine: Engine) -> None:
+    from storage import dialogs
+
+    with transaction(engine) as session:
+        dialogs.save_state(
+            session, channel="telegram", user_key="1", step="report.story", data={"d": {"a": 1}}
+        )
+    keys = [("telegram", "1"), ("telegram", "2"), ("zalo", "1")]
+    with transaction(engine) as session:
+        found = dialogs.load_states(session, keys)
+        assert found == {("telegram", "1"): dialogs.StoredState("report.story", {"d": {"a": 1}})}
+        dialogs.save_states(
+            session,
+            {
+                ("telegram", "1"): dialogs.StoredState(None, {"last_check": {"verdict": "safe"}}),
+                ("zalo", "1"): dialogs.StoredState("check.await", {}),
+            },
+        )
+    with transaction(engine) as session:
+        assert dialogs.load_states(session, keys) == {
+            ("telegram", "1"): dialogs.StoredState(None, {"last_check": {"verdict": "safe"}}),
+            ("zalo", "1"): dialogs.StoredState("check.await", {}),
+        }
+        row = dialogs.load_state(session, channel="zalo", user_key="1")
+        assert row.id is not None and row.step == "check.await"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
@@ -12,7 +13,7 @@ from sqlmodel import select
 from handlers import router
 from storage import inbox
 from storage.db import make_engine, transaction
-from storage.models import InboxUpdate, User
+from storage.models import DialogState, InboxUpdate, User
 from tests.bot.channels.telegram.conftest import (
     CHAT,
     Webhook,
@@ -190,6 +191,43 @@ async def test_handler_crash_gets_an_apology_and_is_not_retried(
     [row] = _inbox(webhook)
     assert row.status == "done" and row.attempts == 1
     assert await webhook.services.dispatcher.recover() == 0
+
+
+async def test_a_crash_among_many_chats_fails_alone(
+    webhook: Webhook, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Messages of different chats that arrive together are handled in one transaction; a
+    # handler error there must not cost the others their answer or their saved state.
+    def explode(ctx: Any, arg: str) -> Any:
+        ctx.state.goto("check.await")  # a change that must not be saved
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(router.ACTIONS, "explode", explode)
+    monkeypatch.setitem(router.COMMANDS, "/explode", "explode")
+    chats = [9000 + n for n in range(12)]
+    with caplog.at_level(logging.WARNING):
+        updates = [
+            text_update("/explode", update_id=700 + n, chat_id=chat)
+            if n == 6
+            else text_update("/kiemtra", update_id=700 + n, chat_id=chat)
+            for n, chat in enumerate(chats)
+        ]
+        # Telegram sends different chats' updates side by side
+        responses = await asyncio.gather(*(webhook.post(update) for update in updates))
+        assert {r.status_code for r in responses} == {200}
+        await webhook.settle()
+    assert any("failed" in r.getMessage() and "one by one" in r.getMessage() for r in caplog.records)
+    for n, chat in enumerate(chats):
+        [reply] = webhook.fake.sent("sendMessage", chat_id=chat)
+        assert ("xin lỗi" in reply.text.lower()) == (n == 6), reply.text
+    with transaction(webhook.services.engine) as session:
+        steps = dict(
+            session.exec(
+                select(DialogState.user_key, DialogState.step).where(DialogState.channel == "telegram")
+            ).all()
+        )
+    assert [steps.get(str(chat)) for chat in chats] == ["check.await"] * 6 + [None] + ["check.await"] * 5
+    assert all(row.status == "done" for row in _inbox(webhook))
 
 
 async def test_edited_messages_and_group_chats_get_no_answer(webhook: Webhook) -> None:
