@@ -7,6 +7,7 @@ must take well under that; the chat, the console and `canhgiac check` share it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from content.extract import extract
@@ -70,6 +71,10 @@ def _typo_map(phrases: Iterable[Phrase]) -> dict[str, str]:
     return out
 
 
+def _extract_tuple(text: str) -> tuple[Entity, ...]:
+    return tuple(extract(text))
+
+
 def _hints(entities: Iterable[Entity]) -> dict[str, float]:
     hints: dict[str, float] = {}
     for entity in entities:
@@ -90,6 +95,9 @@ class Checker:
         signals = _signal_phrases()
         self._matcher = Matcher([*self._scorer.phrases, *signals])
         self._typos = _typo_map([*self._scorer.phrases, *signals])
+        # The entities of the last texts: a caller that asked for their keys ahead of the
+        # check (to look up many texts at once) does not pay for the extraction twice.
+        self._entities = lru_cache(maxsize=128)(_extract_tuple)
 
     @property
     def modus_ids(self) -> list[str]:
@@ -99,13 +107,17 @@ class Checker:
         typos = self._typos
         return [typos.get(t, t) for t in tokens(text[:MAX_ANALYSED])]
 
+    def entity_keys(self, text: str) -> list[tuple[str, str]]:
+        """The registry keys a check of `text` looks up, so a batch can look them up together."""
+        return [entity.key for entity in self._entities(text)]
+
     def check(self, text: str, lookup: RegistryLookup = no_registry) -> CheckResult:
         """Verdict, ranked modus, entities with their report counts, and reasons."""
         if isinstance(text, bytes | bytearray):
             text = bytes(text).decode("utf-8", errors="replace")
         elif not isinstance(text, str):
             text = str(text)
-        entities = extract(text)
+        entities = list(self._entities(text))
         toks = self._tokens(text)
         hits = self._matcher.find(toks)
         scores = self._scorer.score(hits, toks, _hints(entities))

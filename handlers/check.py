@@ -25,12 +25,25 @@ def on_step(ctx: HandlerContext, msg: IncomingMessage) -> list[Reply]:
 
 
 def check_text(ctx: HandlerContext, text: str) -> list[Reply]:
-    text = text.strip()
+    text = _checked(text)
     if not text:
         return [Reply(replies.render("check_empty"), buttons=[[menu_button()]])]
-    result = ctx.checker.check(text[:MAX_CHECK_CHARS], ctx.lookup)
+    result = ctx.checker.check(text, ctx.lookup)
     ctx.state.data["last_check"] = summarise(result)
     return [verdict_reply(ctx, result)]
+
+
+def text_to_check(msg: IncomingMessage, step: str | None) -> str | None:
+    """The text this message will most likely be checked as (free text while idle or asked
+    for), so a batch can look up every text's numbers and links in one query; a guess that
+    turns out wrong costs only that."""
+    if msg.payload is not None or msg.command is not None or step not in (None, STEP_AWAIT):
+        return None
+    return _checked(msg.text) or None
+
+
+def _checked(text: str) -> str:
+    return text.strip()[:MAX_CHECK_CHARS]
 
 
 def summarise(result: CheckResult) -> dict[str, Any]:

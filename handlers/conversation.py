@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -15,6 +15,7 @@ from content.check import Checker
 from content.library import Library
 from content.messages import Button, Reply
 from content.result import RegistryLookup
+from handlers import check
 from handlers.attachments import FetchAttachment
 from handlers.context import Features, HandlerContext, ReportConfig, State
 from handlers.messages import IncomingMessage
@@ -65,6 +66,8 @@ class Conversations:
             )
             states = dialogs.load_states(session, [(t.msg.channel, t.msg.user_key) for t in turns])
             lookup = self.lookup.bound(session) if isinstance(self.lookup, RegistryReader) else self.lookup
+            if len(turns) > 1:
+                lookup = self._prefetched(lookup, turns, states)
             results: list[list[Reply]] = []
             for turn in turns:
                 msg = turn.msg
@@ -96,6 +99,31 @@ class Conversations:
                 {(t.msg.channel, t.msg.user_key): states[(t.msg.channel, t.msg.user_key)] for t in turns},
             )
         return results
+
+    def _prefetched(
+        self,
+        lookup: RegistryLookup,
+        turns: Sequence[Turn],
+        states: dict[dialogs.StateKey, dialogs.StoredState],
+    ) -> RegistryLookup:
+        """One registry query for every text of the batch that is about to be checked."""
+        keys: list[tuple[str, str]] = []
+        for turn in turns:
+            stored = states.get((turn.msg.channel, turn.msg.user_key), dialogs.EMPTY)
+            text = check.text_to_check(turn.msg, stored.step)
+            if text is not None:
+                keys.extend(self.checker.entity_keys(text))
+        if not keys:
+            return lookup
+        asked, known = set(keys), dict(lookup(keys))
+
+        def serve(wanted: Iterable[tuple[str, str]]) -> Mapping[tuple[str, str], int]:
+            wanted = list(wanted)
+            found = {key: known[key] for key in wanted if key in known}
+            missing = [key for key in wanted if key not in asked]
+            return {**found, **lookup(missing)} if missing else found
+
+        return serve
 
 
 @dataclass(frozen=True)

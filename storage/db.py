@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
 
@@ -53,23 +51,3 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-def upsert(
-    session: Session,
-    table: Table,
-    rows: list[dict[str, Any]],
-    *,
-    keys: list[str],
-    update: Callable[[Any], dict[str, ColumnElement[Any] | Any]],
-) -> None:
-    """`INSERT … ON CONFLICT (keys) DO UPDATE` of many rows in one statement (both databases).
-
-    `update(excluded)` gives the SET clause; `excluded` names the proposed row. Rows must be
-    unique on `keys`: PostgreSQL refuses to update one row twice in a statement.
-    """
-    if not rows:
-        return
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table).values(rows)
-    session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update(stmt.excluded)))

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from storage.db import upsert
 from storage.models import DialogState, utcnow
+from storage.upsert import upsert_many
 
 
 def load_state(session: Session, *, channel: str, user_key: str) -> DialogState:
@@ -79,13 +79,11 @@ def save_states(session: Session, states: dict[StateKey, StoredState]) -> None:
         {"channel": channel, "user_key": user_key, "step": state.step, "data": state.data, "updated_at": now}
         for (channel, user_key), state in states.items()
     ]
-    upsert(
-        session,
-        _table(),
-        rows,
-        keys=["channel", "user_key"],
-        update=lambda new: {"step": new.step, "data": new.data, "updated_at": new.updated_at},
-    )
+    upsert_many(session, _table(), rows, keys=("channel", "user_key"), update=_replace)
+
+
+def _replace(new: Any, _table: Any) -> dict[str, Any]:
+    return {"step": new.step, "data": new.data, "updated_at": new.updated_at}
 
 
 def _table() -> Any:

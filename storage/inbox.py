@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_ignore_many
 
 MAX_ATTEMPTS = 3
 
@@ -64,8 +63,6 @@ def record_updates(session: Session, updates: Sequence[NewUpdate], *, attempts: 
     for index, item in enumerate(updates):
         first.setdefault((item.channel, item.platform_id), index)
     now = utcnow()
-    table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [
         {
             "channel": updates[index].channel,
@@ -78,13 +75,14 @@ def record_updates(session: Session, updates: Sequence[NewUpdate], *, attempts: 
         }
         for index in first.values()
     ]
-    stmt = (
-        module.insert(table)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
-        .returning(table.c.id, table.c.channel, table.c.platform_id)
+    inserted = insert_ignore_many(
+        session,
+        InboxUpdate.__table__,  # type: ignore[attr-defined]
+        rows,
+        conflict=("channel", "platform_id"),
+        returning=("id", "channel", "platform_id"),
     )
-    new_ids = {(row.channel, row.platform_id): int(row.id) for row in session.execute(stmt)}
+    new_ids = {(row.channel, row.platform_id): int(row.id) for row in inserted}
     return [
         new_ids.get((item.channel, item.platform_id))
         if first[(item.channel, item.platform_id)] == index

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.db import upsert
 from storage.models import User, utcnow
 from storage.models.base import as_utc
+from storage.upsert import upsert_many
 
 
 def touch_user(
@@ -77,19 +77,17 @@ def record_inbound_many(session: Session, messages: list[Inbound]) -> None:
                 "unreachable_reason": None,
             }
     table: Any = User.__table__  # type: ignore[attr-defined]
-    upsert(
-        session,
-        table,
-        list(latest.values()),
-        keys=["channel", "user_key"],
-        update=lambda new: {
-            "last_inbound_at": new.last_inbound_at,
-            "unreachable_at": None,
-            "unreachable_reason": None,
-            # a message without a name (a button press) keeps the one we know
-            "display_name": func.coalesce(new.display_name, table.c.display_name),
-        },
-    )
+    upsert_many(session, table, list(latest.values()), keys=("channel", "user_key"), update=_refresh)
+
+
+def _refresh(new: Any, table: Any) -> dict[str, Any]:
+    return {
+        "last_inbound_at": new.last_inbound_at,
+        "unreachable_at": None,
+        "unreachable_reason": None,
+        # a message without a name (a button press) keeps the one we know
+        "display_name": func.coalesce(new.display_name, table.c.display_name),
+    }
 
 
 def get_user(session: Session, *, channel: str, user_key: str) -> User | None:

@@ -120,3 +120,39 @@ def test_verdict_card_says_how_often_an_entity_was_reported(conversation: Conver
     conversation.say("so 0865214937 goi cho toi bao trung thuong")
     assert "đã bị báo cáo 4 lần" in conversation.text
     assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in conversation.text
+
+
+def test_a_batch_of_chats_sees_the_registry_as_one_message_would(services) -> None:  # type: ignore[no-untyped-def]
+    from bot.channels.base import Capabilities
+    from bot.channels.render import render
+    from handlers.conversation import Turn
+    from handlers.messages import IncomingMessage
+    from storage import registry
+    from storage.db import transaction
+
+    with transaction(services.engine) as session:
+        registry.confirm_entity(session, kind="phone", value="+84865214937", count=4)
+        registry.confirm_entity(session, kind="url", value="vietcombank-xacthuc.top", count=2)
+    conversations: Conversations = services.conversations
+    # chat b first asks to check, so its next text is checked from a step, not from idle
+    conversations.handle(IncomingMessage(channel="t", user_key="b", text="/kiemtra"))
+    texts = {
+        "a": "so 0865214937 goi cho toi bao trung thuong",
+        "b": "vao https://vietcombank-xacthuc.top/login de xac thuc tai khoan",
+        "c": "tin nhan tu 0912345678 hoi tham suc khoe",
+        "d": "/start",
+    }
+    turns = [Turn(IncomingMessage(channel="t", user_key=k, text=v)) for k, v in texts.items()]
+    caps = Capabilities(max_len=100_000, buttons=True, html=False)
+    answers = {
+        turn.msg.user_key: "\n".join(c for r in render(result, caps) for c in r.chunks)
+        for turn, result in zip(turns, conversations.handle_many(turns), strict=True)
+    }
+    assert "đã bị báo cáo 4 lần" in answers["a"]
+    assert "đã bị báo cáo 2 lần" in answers["b"]
+    assert "chưa có trong danh sách đã xác minh" in answers["c"]
+    assert "Xin chào" in answers["d"]
+    # and each answer is the one that chat would get alone
+    for key in ("a", "b", "c"):
+        alone = conversations.handle(IncomingMessage(channel="t", user_key=key + "2", text=texts[key]))
+        assert "\n".join(c for r in render(alone, caps) for c in r.chunks) == answers[key]
