@@ -42,6 +42,8 @@ class Services:
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
+    # (method, path) → endpoint for platform webhooks, served ahead of the routers (bot.web.direct)
+    direct_routes: dict[tuple[str, str], Any] = field(default_factory=dict)
     redis: Any = None  # a redis.asyncio client when CANHGIAC_REDIS_URL is set (see bot.runtime)
     # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
     hasher: PasswordHasher = field(default_factory=PasswordHasher)

@@ -195,15 +195,16 @@ def _add_telegram(services: Services) -> Callable[[], Awaitable[None]]:
     services.background.append(publish_commands)
     stop_polling = None
     if settings.public_url:
-        from bot.channels.telegram.webhook import make_router
+        from bot.channels.telegram import webhook
 
         if settings.telegram_webhook_secret is None:
             raise ConfigError(
                 "CANHGIAC_TELEGRAM_WEBHOOK_SECRET is required with CANHGIAC_PUBLIC_URL (webhook mode)"
             )
-        services.routers.append(
-            make_router(dispatcher, secret=settings.telegram_webhook_secret.get_secret_value())
+        endpoint = webhook.make_endpoint(
+            dispatcher, secret=settings.telegram_webhook_secret.get_secret_value()
         )
+        services.direct_routes[("POST", webhook.PATH)] = endpoint
     else:
         from bot.channels.telegram.polling import TelegramPoller
 

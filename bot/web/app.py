@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from bot.app import Services
 from bot.web import webchat
+from bot.web.direct import DirectRoutes
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
         app.include_router(webchat.router)
     for mount in services.routers:
         app.include_router(mount)
+    if services.direct_routes:
+        app.add_middleware(DirectRoutes, routes=services.direct_routes)
     return app
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from bot.channels.telegram import CHANNEL, inbound
 from bot.dispatch import Dispatcher
@@ -24,14 +25,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000  # updates are a few kB; anything this big is not from Telegram
 
 
-def make_router(dispatcher: Dispatcher, *, secret: str) -> APIRouter:
-    """The webhook route; `secret` is what `setWebhook(secret_token=…)` registered."""
+def make_endpoint(dispatcher: Dispatcher, *, secret: str) -> Callable[[Request], Awaitable[Response]]:
+    """The webhook endpoint (served by bot.web.direct); `secret` is what
+    `setWebhook(secret_token=…)` registered."""
     if not secret:
         raise ValueError("the Telegram webhook needs a secret")
     expected = secret.encode()
-    router = APIRouter()
 
-    @router.post(PATH, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not secrets.compare_digest(given, expected):
@@ -62,4 +62,4 @@ def make_router(dispatcher: Dispatcher, *, secret: str) -> APIRouter:
             log.info("telegram webhook: update %s already recorded; ignored", update.update_id)
         return Response(status_code=200)
 
-    return router
+    return telegram_webhook

@@ -95,6 +95,15 @@ async def test_wrong_secret_is_refused_and_nothing_is_processed(webhook: Webhook
     assert webhook.fake.sent() == []
 
 
+async def test_only_a_post_reaches_the_webhook(webhook: Webhook) -> None:
+    response = await webhook.client.get(
+        "/webhooks/telegram", headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+    )
+    assert response.status_code in (404, 405)
+    assert (await webhook.client.get("/healthz")).json()["status"] == "ok"  # the app behind still answers
+    assert _inbox(webhook) == []
+
+
 @pytest.mark.parametrize(
     "body", [b"not json", b"[1, 2]", b'{"message": {"text": "hi"}}', b'{"update_id": "x"}']
 )
