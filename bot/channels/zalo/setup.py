@@ -85,7 +85,7 @@ def install_oa(services: Services) -> ZaloOAChannel:
     )
     services.channels[channel.name] = channel
     services.dispatcher.add_channel(channel)
-    services.routers.append(webhook.oa_router(services.dispatcher, verifier))
+    services.direct_routes[("POST", webhook.OA_PATH)] = webhook.oa_endpoint(services.dispatcher, verifier)
     services.background.append(tokens.keep_fresh)
     services.shutdown.append(http.aclose)
     return channel
@@ -111,7 +111,8 @@ def install_bot(services: Services) -> bot_api.ZaloBotChannel:
     channel = bot_api.ZaloBotChannel(client, services.engine)
     services.channels[channel.name] = channel
     services.dispatcher.add_channel(channel)
-    services.routers.append(webhook.bot_router(services.dispatcher, secret.get_secret_value()))
+    endpoint = webhook.bot_endpoint(services.dispatcher, secret.get_secret_value())
+    services.direct_routes[("POST", webhook.BOT_PATH)] = endpoint
     services.shutdown.append(http.aclose)
     return channel
 

@@ -12,10 +12,11 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from bot.channels.zalo import bot_api
 from bot.channels.zalo.inbound import CHANNEL, classify, sanitize
@@ -60,11 +61,15 @@ def _consume(task: asyncio.Future[Recorded]) -> None:
         log.error("a late Zalo inbox record failed: %r", task.exception())
 
 
-def oa_router(dispatcher: Dispatcher, verifier: SignatureVerifier) -> APIRouter:
-    router = APIRouter()
+OA_PATH = "/webhooks/zalo"
+BOT_PATH = "/webhooks/zalo-bot"
+Endpoint = Callable[[Request], Awaitable[JSONResponse]]
+
+
+def oa_endpoint(dispatcher: Dispatcher, verifier: SignatureVerifier) -> Endpoint:
+    """POST /webhooks/zalo (served by bot.web.direct)."""
     matched: set[str] = set()
 
-    @router.post("/webhooks/zalo")
     async def zalo_webhook(request: Request) -> JSONResponse:
         body = await _read(request)
         if body is None:
@@ -97,13 +102,12 @@ def oa_router(dispatcher: Dispatcher, verifier: SignatureVerifier) -> APIRouter:
             return _refuse(503, "not recorded")
         return _ok(duplicate=recorded.duplicate)
 
-    return router
+    return zalo_webhook
 
 
-def bot_router(dispatcher: Dispatcher, secret: str | None) -> APIRouter:
-    router = APIRouter()
+def bot_endpoint(dispatcher: Dispatcher, secret: str | None) -> Endpoint:
+    """POST /webhooks/zalo-bot (served by bot.web.direct)."""
 
-    @router.post("/webhooks/zalo-bot")
     async def zalo_bot_webhook(request: Request) -> JSONResponse:
         given = request.headers.get("X-Bot-Api-Secret-Token", "")
         if not secret or not hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8")):
@@ -134,4 +138,4 @@ def bot_router(dispatcher: Dispatcher, secret: str | None) -> APIRouter:
             return _refuse(503, "not recorded")
         return _ok(duplicate=recorded.duplicate)
 
-    return router
+    return zalo_bot_webhook

@@ -13,7 +13,9 @@ from tests.fakes.zalo import FakeZalo
 
 
 def paths(services) -> set[str]:  # type: ignore[no-untyped-def]
-    return {route.path for router in services.routers for route in router.routes}
+    """Every path the web app serves beyond its own: routers and direct webhook endpoints."""
+    routed = {route.path for router in services.routers for route in router.routes}
+    return routed | {path for _method, path in services.direct_routes}
 
 
 async def test_configured_zalo_is_wired(tmp_path: Path, sqlite_url: str, fake: FakeZalo) -> None:

@@ -44,7 +44,9 @@ async def test_polling_mode_answers_and_confirms_the_offset(
     fake.push_update(load_update("edited_message", update_id=902))
     async with running_app(settings, test_library, fake) as app:
         paths = [getattr(route, "path", "") for router in app.services.routers for route in router.routes]
+        paths += [path for _method, path in app.services.direct_routes]
         assert "/webhooks/telegram" not in paths  # no webhook route without a public address
+        assert (await app.client.post("/webhooks/telegram", json={})).status_code in (404, 405)
         await fake.wait_for("sendMessage", count=2)
         await _until(lambda: fake.confirmed_offset == 903)
         await app.settle()
