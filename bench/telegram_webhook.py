@@ -62,7 +62,7 @@ def serve_ours(port: int, api_url: str, database_url: str, data_dir: str) -> Non
         log_level="WARNING",
         _env_file=None,
     )
-    app = create_app(build_runtime(settings, migrate=True))
+    app = create_app(build_runtime(settings, migrate=True), freeze_heap=True)  # as `canhgiac serve`
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

@@ -70,7 +70,7 @@ def serve(host: str | None, port: int | None) -> None:
         services = build_runtime(settings, migrate=True)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    app = create_app(services)
+    app = create_app(services, freeze_heap=True)
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Cảnh Giác đang chạy: http://{bind_host}:{bind_port}/  (Ctrl+C để dừng)")
     uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level.lower())

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.app import Services, build_services
 from bot.attachments import UrlFetcher
 from bot.channels.webchat.channel import WebChatChannel
+from bot.heap import freeze_startup_heap
 from bot.maintenance import Maintenance
 from bot.ratelimit import make_gate
 from bot.settings import ConfigError, Settings
@@ -96,6 +97,7 @@ async def run_worker(settings: Settings, *, name: str | None = None) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
+    freeze_startup_heap()
     try:
         await asyncio.gather(worker.run(), maintenance.run())
     finally:

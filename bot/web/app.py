@@ -12,14 +12,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.app import Services
+from bot.heap import freeze_startup_heap
 from bot.web import webchat
 from bot.web.direct import DirectRoutes
 
 log = logging.getLogger(__name__)
 
 
-def create_app(services: Services, *, background: bool = True) -> FastAPI:
-    """Build the web app; `background` runs the worker and recovers pending updates."""
+def create_app(services: Services, *, background: bool = True, freeze_heap: bool = False) -> FastAPI:
+    """Build the web app; `background` runs the worker and recovers pending updates;
+    `freeze_heap` (for the serving process, see bot.heap) once it has started."""
     tasks: list[asyncio.Task[None]] = []
 
     @asynccontextmanager
@@ -28,6 +30,8 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
             await services.dispatcher.recover()
             for starter in services.background:
                 tasks.append(asyncio.create_task(_start(starter)))
+        if freeze_heap:
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -64,3 +64,20 @@ async def test_web_chat_escapes_user_text(client: httpx.AsyncClient) -> None:
 async def test_web_chat_rejects_oversized_input(client: httpx.AsyncClient) -> None:
     res = await client.post("/api/chat", json={"text": "x" * 100_001})
     assert res.status_code == 422
+
+
+async def test_the_serving_process_freezes_its_startup_heap(services) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    app = create_app(services, background=False, freeze_heap=True)
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            # what was loaded at start (library, phrase index, place names) is out of the collector's reach
+            assert gc.get_freeze_count() > 10_000
+            res = await httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t").get(
+                "/healthz"
+            )
+            assert res.status_code == 200
+    finally:
+        gc.unfreeze()  # the test process keeps collecting what later tests leave behind
