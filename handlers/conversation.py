@@ -57,13 +57,6 @@ class Conversations:
         so a failing handler fails alone and nothing half-done is kept.
         """
         with transaction(self.engine) as session:
-            users.record_inbound_many(
-                session,
-                [
-                    users.Inbound(t.msg.channel, t.msg.user_key, t.msg.display_name, t.msg.received_at)
-                    for t in turns
-                ],
-            )
             states = dialogs.load_states(session, [(t.msg.channel, t.msg.user_key) for t in turns])
             lookup = self.lookup.bound(session) if isinstance(self.lookup, RegistryReader) else self.lookup
             if len(turns) > 1:
@@ -94,6 +87,15 @@ class Conversations:
                 results.append(route(msg, ctx))
                 # Saved even when unchanged: updated_at tells draft reminders the user is active.
                 states[key] = dialogs.StoredState(state.step, state.data)
+            # Writes come last: on SQLite the first write takes the database's write lock, which
+            # must not be held while a handler downloads a resident's file.
+            users.record_inbound_many(
+                session,
+                [
+                    users.Inbound(t.msg.channel, t.msg.user_key, t.msg.display_name, t.msg.received_at)
+                    for t in turns
+                ],
+            )
             dialogs.save_states(
                 session,
                 {(t.msg.channel, t.msg.user_key): states[(t.msg.channel, t.msg.user_key)] for t in turns},

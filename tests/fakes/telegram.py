@@ -93,6 +93,7 @@ class FakeTelegram:
     commands: list[dict[str, Any]] = field(default_factory=list)
     confirmed_offset: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
+    file_delay: float = 0.0  # seconds before a file download is answered (a slow link)
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -358,6 +359,7 @@ class FakeTelegram:
     async def _file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.Response(status=401)
+        await asyncio.sleep(self.file_delay)
         data = self.files.get(request.match_info["path"])
         return web.Response(status=404) if data is None else web.Response(body=data)
 

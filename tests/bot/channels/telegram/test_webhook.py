@@ -321,3 +321,34 @@ async def test_report_dialog_takes_a_photo_and_the_shared_contact(webhook: Webho
     ]
     assert keyboards and keyboards[-1]["keyboard"][0][0]["request_contact"] is True
     assert "0912 345 678" in await say(load_update("contact", update_id=next(n)))  # Lan's own number
+
+
+async def test_a_slow_evidence_download_does_not_hold_up_other_chats(webhook: Webhook) -> None:
+    fake, n = webhook.fake, iter(range(900, 1000))
+
+    async def say(update: dict[str, Any]) -> None:
+        assert (await webhook.post(update)).status_code == 200
+        await webhook.settle()
+
+    await say(text_update("/baocao", update_id=next(n)))
+    for data in ("report:consent:yes", "report:modus:other"):
+        await say(press_update(data, update_id=next(n)))
+    await say(text_update("Có người gọi xưng ngân hàng, bảo tôi đọc mã OTP", update_id=next(n)))
+    await say(press_update("report:story:done", update_id=next(n)))
+    await say(text_update("hôm qua", update_id=next(n)))
+    await say(text_update("không", update_id=next(n)))
+    await say(press_update("report:ent:ok", update_id=next(n)))
+    before = len(fake.sent(chat_id=CHAT))
+
+    photo = load_update("photo_caption", update_id=next(n))
+    fake.files[photo["message"]["photo"][-1]["file_id"]] = b"\xff\xd8\xff\xe0" + b"\x00" * 500
+    fake.file_delay = 3.0
+    assert (await webhook.post(photo)).status_code == 200
+    await fake.wait_for("getFile")
+    # another resident writes while the photo is still downloading
+    assert (await webhook.post(text_update("/start", update_id=next(n), chat_id=4242))).status_code == 200
+    [greeting] = await fake.wait_for("sendMessage", chat_id=4242)
+    assert "Xin chào" in greeting.text
+    assert len(fake.sent(chat_id=CHAT)) == before  # answered while the download still ran
+    await webhook.settle()
+    assert "Đã nhận tệp" in fake.sent(chat_id=CHAT)[-1].text
