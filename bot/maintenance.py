@@ -1,4 +1,5 @@
-"""Periodic jobs: remind and expire unfinished reports, erase personal data after retention.
+"""Periodic jobs: remind and expire unfinished reports, erase personal data after retention
+(tips, and the addresses of failed console logins once their window has passed).
 
 Each run is short transactions plus file deletions after the commit; runs on several
 processes at once are harmless (reminders are de-duplicated, erasure is idempotent).
@@ -18,7 +19,7 @@ from bot.settings import Settings
 from handlers.report import draft as report_draft
 from handlers.report.flow import PREFIX as REPORT_PREFIX
 from handlers.report.notify import draft_reminder
-from storage import drafts, tips
+from storage import drafts, officers, tips
 from storage.db import transaction
 from storage.evidence import EvidenceStore
 
@@ -58,6 +59,8 @@ class Maintenance:
                 step_prefix=REPORT_PREFIX,
                 older_than=now - dt.timedelta(days=s.draft_expire_days),
             )
+        with transaction(self.engine) as session:
+            officers.purge_login_failures(session, now=now)
         files = [str(item.get("key", "")) for d in expired for item in d.get("evidence", [])]
         erased = 0
         while True:

@@ -3,6 +3,9 @@
 Passwords are argon2id hashes (`argon2-cffi`); the hasher is passed in so the composition
 root chooses its cost. Every failed login is audited; `MAX_FAILURES` in a row lock the
 account for `LOCK_MINUTES`, and a correct password does not open a locked account.
+An address with `MAX_FAILURES_PER_IP` failures within `IP_WINDOW_MINUTES`, whatever the
+accounts tried (password spraying), is refused until the oldest leaves the window, before
+any password is checked.
 """
 
 from __future__ import annotations
@@ -15,16 +18,20 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.console_sessions import close_sessions_of
-from storage.models import Officer, Unit, utcnow
+from storage.models import LoginFailure, Officer, Unit, utcnow
 from storage.models.base import as_utc
 from storage.models.units import ROLES
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+# Generous: a commune office behind one address may mistype a few times, a script will not stop.
+MAX_FAILURES_PER_IP = 20
+IP_WINDOW_MINUTES = 15
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 # Verified against when the username is unknown, so the answer takes as long either way.
@@ -41,7 +48,8 @@ class OfficerError(ValueError):
 
 @dataclass(frozen=True)
 class LoginResult:
-    """`status`: ok, invalid (unknown user or wrong password), locked, inactive."""
+    """`status`: ok, invalid (unknown user or wrong password), locked, inactive, throttled
+    (too many failures from this address; `locked_until` says until when)."""
 
     status: str
     officer: Officer | None = None
@@ -154,9 +162,20 @@ def verify_login(
     """Check a password; count and audit failures, lock after `MAX_FAILURES` in a row."""
     now = now or utcnow()
     name = normalize_username(username)[:64]
+    if ip:
+        until = _throttled_until(session, ip, now)
+        if until is not None:
+            audit.record(
+                session,
+                actor="anonymous",
+                action="console.login_throttled",
+                detail={"username": name, "ip": ip},
+            )
+            return LoginResult("throttled", locked_until=until)
     officer = session.exec(select(Officer).where(Officer.username == name).with_for_update()).first()
     if officer is None:
         _verify(hasher, _dummy_hash(hasher), password)
+        _note_failure(session, ip, now)
         audit.record(
             session, actor="anonymous", action="console.login_failed", detail={"username": name, "ip": ip}
         )
@@ -169,6 +188,7 @@ def verify_login(
         )
         return LoginResult("locked", officer, locked_until)
     if not _verify(hasher, officer.password_hash, password):
+        _note_failure(session, ip, now)
         officer.failed_logins += 1
         detail: dict[str, object] = {"ip": ip, "failures": officer.failed_logins}
         result = LoginResult("invalid", officer)
@@ -193,6 +213,40 @@ def verify_login(
     session.add(officer)
     audit.record(session, actor=_actor(officer), action="console.login", detail={"ip": ip}, **target)
     return LoginResult("ok", officer)
+
+
+def _throttled_until(session: Session, ip: str, now: dt.datetime) -> dt.datetime | None:
+    """When this address may try again, or None when it may now."""
+    since = now - dt.timedelta(minutes=IP_WINDOW_MINUTES)
+    times = session.exec(
+        select(LoginFailure.at)
+        .where(LoginFailure.ip == ip[:64], col(LoginFailure.at) > since)
+        .order_by(col(LoginFailure.at).desc())
+        .limit(MAX_FAILURES_PER_IP)
+    ).all()
+    if len(times) < MAX_FAILURES_PER_IP:
+        return None
+    oldest = as_utc(times[-1])
+    assert oldest is not None
+    return oldest + dt.timedelta(minutes=IP_WINDOW_MINUTES)
+
+
+def _note_failure(session: Session, ip: str | None, now: dt.datetime) -> None:
+    """Count a failure against the address; its failures older than the window are dropped."""
+    if not ip:
+        return
+    since = now - dt.timedelta(minutes=IP_WINDOW_MINUTES)
+    session.execute(
+        delete(LoginFailure).where(col(LoginFailure.ip) == ip[:64], col(LoginFailure.at) <= since)
+    )
+    session.add(LoginFailure(ip=ip[:64], at=now))
+
+
+def purge_login_failures(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Drop the failures that left every window (addresses are personal data); returns how many."""
+    since = (now or utcnow()) - dt.timedelta(minutes=IP_WINDOW_MINUTES)
+    result = session.execute(delete(LoginFailure).where(col(LoginFailure.at) <= since))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _dummy_hash(hasher: PasswordHasher) -> str:

@@ -2,7 +2,7 @@
 
 from storage.models.alerts import Alert, Subscription
 from storage.models.base import utcnow
-from storage.models.console import ConsoleSession
+from storage.models.console import ConsoleSession, LoginFailure
 from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
 from storage.models.outbox import OutboxMessage
@@ -18,6 +18,7 @@ __all__ = [
     "DialogState",
     "InboxUpdate",
     "LinkCode",
+    "LoginFailure",
     "Officer",
     "OfficerLink",
     "OutboxMessage",

@@ -23,3 +23,13 @@ class ConsoleSession(SQLModel, table=True):
     expires_at: dt.datetime = Field(sa_column=ts_column(nullable=False, index=True))
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=255)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed console login from an address, kept only as long as the per-address window."""
+
+    __tablename__ = "login_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ip: str = Field(max_length=64, index=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

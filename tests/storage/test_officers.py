@@ -217,3 +217,40 @@ def test_units_follow_the_official_list(engine: Engine) -> None:
         with pytest.raises(units.UnitError, match="chat_exists"):
             units.add_unit_chat(s, unit_id=hanoi.id, channel="telegram", chat_key="-100123", actor="t")
         assert units.remove_unit_chat(s, chat_id=chat.id or 0, actor="t")
+
+
+def test_an_address_that_sprays_passwords_is_refused_until_its_window_passes(engine: Engine) -> None:
+    from sqlmodel import select
+
+    from storage.models import LoginFailure
+
+    _officer(engine)
+    start = utcnow()
+    spray = "203.0.113.7"
+    for n in range(officers.MAX_FAILURES_PER_IP):  # a few tries each on many accounts, no lock-out
+        with transaction(engine) as s:
+            result = officers.verify_login(
+                s, hasher=HASHER, username=f"user{n % 7}", password="x", ip=spray, now=start
+            )
+        assert result.status == "invalid"
+    last = start + dt.timedelta(minutes=1)
+    with transaction(engine) as s:
+        refused = officers.verify_login(
+            s, hasher=HASHER, username="qtv", password=PASSWORD, ip=spray, now=last
+        )
+        elsewhere = officers.verify_login(
+            s, hasher=HASHER, username="qtv", password=PASSWORD, ip="198.51.100.2", now=last
+        )
+    assert refused.status == "throttled" and refused.officer is None
+    assert refused.locked_until == start + dt.timedelta(minutes=officers.IP_WINDOW_MINUTES)
+    assert elsewhere.ok  # another office is not punished, and the account was never locked
+    with transaction(engine) as s:
+        assert len(audit.entries(s, action="console.login_throttled")) == 1
+    after = start + dt.timedelta(minutes=officers.IP_WINDOW_MINUTES, seconds=1)
+    with transaction(engine) as s:
+        assert officers.verify_login(
+            s, hasher=HASHER, username="qtv", password=PASSWORD, ip=spray, now=after
+        ).ok
+    with transaction(engine) as s:
+        assert officers.purge_login_failures(s, now=after) == officers.MAX_FAILURES_PER_IP
+        assert s.exec(select(LoginFailure)).all() == []

@@ -95,7 +95,7 @@ def login(
             message=result.status,
             username=username[:64],
             locked_until=result.locked_until,
-            status=401,
+            status=429 if result.status == "throttled" else 401,
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, COOKIE, token, max_age=int(lifetime.total_seconds()))

@@ -206,3 +206,24 @@ def test_changing_ones_password_needs_the_current_one_and_ends_sessions(
     assert done.headers["location"] == "/console/login?ok=password"
     assert app_client.get("/console/me").status_code == 303
     login(app_client, "xa1", "mat-khau-moi-123")
+
+
+def test_many_failures_from_one_address_refuse_even_the_right_password(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    from storage.officers import MAX_FAILURES_PER_IP
+
+    token = csrf_of(app_client.get("/console/login").text)
+    for n in range(MAX_FAILURES_PER_IP):
+        response = app_client.post(
+            "/console/login", data={"username": f"ai-do-{n}", "password": "doan-mo", "csrf_token": token}
+        )
+        assert response.status_code == 401
+    response = app_client.post(
+        "/console/login", data={"username": "xa1", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 429
+    assert "quá nhiều lần đăng nhập sai" in response.text
+    assert "cg_console=" not in response.headers.get("set-cookie", "")
+    with Session(console.engine) as s:
+        assert len(audit.entries(s, action="console.login_throttled")) == 1
