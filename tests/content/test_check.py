@@ -185,3 +185,14 @@ def test_a_bank_name_after_an_account_is_not_an_amount() -> None:
 
     found = extract("chị chuyển lại giúp em vào STK 9704221188 ngân hàng Sacombank nhé")
     assert [(e.kind, e.value) for e in found] == [("bank_account", "9704221188")]
+
+
+def test_a_resident_tracing_their_own_mistaken_transfer_is_not_told_it_is_a_scam(checker: Checker) -> None:
+    """The bank's trace ("tra soát") is the genuine way back for a mistaken transfer."""
+    text = (
+        "Chiều qua em chuyển khoản nhầm 3 triệu sang tài khoản của người khác, đã ra ngân hàng "
+        "nhờ tra soát rồi, bao giờ thì nhận lại được ạ?"
+    )
+    assert checker.check(text).verdict is not Verdict.LIKELY_SCAM
+    scam = "co nguoi chuyen nham 5tr vao tk em, goi bao dung tra soat mat thoi gian, chuyen lai vao stk khac giup"
+    assert checker.check(scam).verdict is Verdict.LIKELY_SCAM
