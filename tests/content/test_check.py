@@ -194,5 +194,8 @@ def test_a_resident_tracing_their_own_mistaken_transfer_is_not_told_it_is_a_scam
         "nhờ tra soát rồi, bao giờ thì nhận lại được ạ?"
     )
     assert checker.check(text).verdict is not Verdict.LIKELY_SCAM
-    scam = "co nguoi chuyen nham 5tr vao tk em, goi bao dung tra soat mat thoi gian, chuyen lai vao stk khac giup"
+    scam = (
+        "co nguoi chuyen nham 5tr vao tk em, goi bao dung tra soat mat thoi gian, "
+        "chuyen lai vao stk khac giup"
+    )
     assert checker.check(scam).verdict is Verdict.LIKELY_SCAM
