@@ -22,11 +22,13 @@ from content.messages import Reply
 from handlers.conversation import Conversations, Turn, apology
 from handlers.messages import IncomingMessage
 from storage import inbox, users
-from storage.db import transaction
+from storage.db import is_unavailable, transaction
 
 log = logging.getLogger(__name__)
 
 HANDLE_BATCH = 100  # messages routed in one transaction at most
+# Waits before handling a message again when the database is unreachable (then: an apology).
+DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 class InboundChannel(Channel, Protocol):
@@ -153,7 +155,7 @@ class Dispatcher:
             messages = channel.to_messages(payload)
         except Exception as exc:
             log.exception("update %s (%s) is malformed", update_id, channel_name)
-            await self._finisher.submit((update_id, f"malformed: {exc!r}"))
+            await self._finish(update_id, f"malformed: {exc!r}")
             return
         for msg in messages:
             replies = await self._answer(update_id, msg)
@@ -164,19 +166,46 @@ class Dispatcher:
                 elif outcome is not Outcome.SENT:
                     error = f"reply not delivered: {outcome.value}: {send_error}"
                     log.error("update %s: %s", update_id, error)
-        await self._finisher.submit((update_id, error))
+        await self._finish(update_id, error)
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
         turn = Turn(msg, numbered_options=not self.channels[msg.channel].capabilities.buttons)
-        try:
-            if msg.attachments:
-                # A file is downloaded and stored while handling: kept out of a batch, whose
-                # retry after another message's error would store it twice.
-                return (await asyncio.to_thread(self.conversations.handle_many, [turn]))[0]
-            return await self._handler.submit(turn)
-        except Exception:
-            log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
-            return apology()
+        for delay in (*DB_RETRY_DELAYS, None):
+            try:
+                if msg.attachments:
+                    # A file is downloaded and stored while handling: kept out of a batch, whose
+                    # retry after another message's error would store it twice.
+                    return (await asyncio.to_thread(self.conversations.handle_many, [turn]))[0]
+                return await self._handler.submit(turn)
+            except Exception as exc:
+                if delay is not None and is_unavailable(exc):
+                    # A blip of the database: the resident waits a little for the real answer.
+                    log.warning(
+                        "update %s: database unavailable (%s); handling again in %.1fs",
+                        update_id,
+                        type(exc).__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
+                return apology()
+        raise AssertionError("unreachable")  # the last delay is None: the loop always returns
+
+    async def _finish(self, update_id: int, error: str | None) -> None:
+        """Mark the update processed; through a blip of the database it is tried again, and if
+        that fails too it stays pending and is processed again after a restart."""
+        for delay in (*DB_RETRY_DELAYS, None):
+            try:
+                await self._finisher.submit((update_id, error))
+                return
+            except Exception as exc:
+                if delay is None or not is_unavailable(exc):
+                    raise
+                log.warning(
+                    "update %s: could not be marked done (%s); trying again", update_id, type(exc).__name__
+                )
+                await asyncio.sleep(delay)
 
     def _begin(self, update_id: int) -> tuple[str, dict[str, Any]] | None:
         with transaction(self.engine) as session:

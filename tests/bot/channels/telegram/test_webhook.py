@@ -239,6 +239,32 @@ async def test_a_crash_among_many_chats_fails_alone(
     assert all(row.status == "done" for row in _inbox(webhook))
 
 
+async def test_a_database_blip_while_handling_costs_no_answer(
+    webhook: Webhook, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    if webhook.services.engine.dialect.name != "postgresql":
+        pytest.skip("the server ends the connection: a PostgreSQL restart or failover")
+    blips = []
+
+    def flaky(ctx: Any, arg: str) -> Any:
+        if not blips:  # the first time, the server drops this session's connection mid-transaction
+            blips.append(1)
+            ctx.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        return router.ACTIONS["lib"](ctx, "1")
+
+    monkeypatch.setitem(router.ACTIONS, "flaky", flaky)
+    with caplog.at_level(logging.WARNING):
+        await webhook.post(press_update("flaky", update_id=801))
+        await webhook.settle()
+    [reply] = webhook.fake.sent()
+    assert "Các chiêu lừa" in reply.text  # the real answer, not an apology
+    assert any("database unavailable" in r.getMessage() for r in caplog.records)
+    [row] = _inbox(webhook)
+    assert row.status == "done"
+
+
 async def test_edited_messages_and_group_chats_get_no_answer(webhook: Webhook) -> None:
     assert (await webhook.post(load_update("edited_message"))).status_code == 200
     assert (await webhook.post(load_update("group_text"))).status_code == 200
