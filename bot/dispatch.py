@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
@@ -27,8 +28,22 @@ from storage.db import is_unavailable, transaction
 log = logging.getLogger(__name__)
 
 HANDLE_BATCH = 100  # messages routed in one transaction at most
+MAX_BUNDLE = 20  # forwarded messages joined into one check at most
+MAX_BUNDLE_CHARS = 20_000  # and characters (what one check reads)
 # Waits before handling a message again when the database is unreachable (then: an apology).
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    update_id: int
+    loaded: tuple[str, dict[str, Any]]
+    arrived: float  # time.monotonic() when recorded
+
+
+def _joinable(msg: IncomingMessage) -> bool:
+    """A forwarded text, nothing else: the messages a burst is made of."""
+    return msg.forwarded and bool(msg.text.strip()) and msg.payload is None and not msg.attachments
 
 
 class InboundChannel(Channel, Protocol):
@@ -51,12 +66,18 @@ class Recorded:
 
 
 class Dispatcher:
-    def __init__(self, engine: Engine, conversations: Conversations) -> None:
+    def __init__(self, engine: Engine, conversations: Conversations, *, burst_seconds: float = 0.0) -> None:
         self.engine = engine
         self.conversations = conversations
+        # Forwarded texts of one user arriving within this window are checked together (0: off).
+        self.burst_seconds = burst_seconds
         self.channels: dict[str, InboundChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._queued: dict[str, int] = {}  # updates scheduled per user, running or waiting
+        # Per user, the just-recorded updates not yet started, in order: a forwarded text can
+        # take the forwarded texts behind it (see _bundle); those are then only skipped.
+        self._waiting: dict[str, list[Waiting]] = {}
+        self._taken: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         # Group commit of the two inbox writes around every update (see bot.batching).
         self._recorder: Batcher[inbox.NewUpdate, int | None] = Batcher(
@@ -95,6 +116,8 @@ class Dispatcher:
         key = f"{channel}:{user_key}"
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._queued[key] = self._queued.get(key, 0) + 1
+        if loaded is not None:
+            self._waiting.setdefault(key, []).append(Waiting(update_id, loaded, time.monotonic()))
         task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key, loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -105,8 +128,12 @@ class Dispatcher:
         # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
         try:
             async with lock:
+                arrived = self._unwait(key, update_id)
+                if update_id in self._taken:  # answered with the forwarded text before it
+                    self._taken.discard(update_id)
+                    return
                 try:
-                    await self.process(update_id, loaded)
+                    await self.process(update_id, loaded, arrived=arrived)
                 except Exception:
                     log.exception("update %s could not be processed", update_id)
         finally:
@@ -117,6 +144,7 @@ class Dispatcher:
             if self._queued[key] == 0:
                 del self._queued[key]
                 self._locks.pop(key, None)
+                self._waiting.pop(key, None)
 
     async def recover(self) -> int:
         """Schedule every update recorded but not processed (after a crash or restart)."""
@@ -140,7 +168,22 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def process(self, update_id: int, loaded: tuple[str, dict[str, Any]] | None = None) -> None:
+    def _unwait(self, key: str, update_id: int) -> float | None:
+        """Take the update off its user's waiting list; when it arrived (None if not listed)."""
+        waiting = self._waiting.get(key, [])
+        for index, item in enumerate(waiting):
+            if item.update_id == update_id:
+                del waiting[index]
+                return item.arrived
+        return None
+
+    async def process(
+        self,
+        update_id: int,
+        loaded: tuple[str, dict[str, Any]] | None = None,
+        *,
+        arrived: float | None = None,
+    ) -> None:
         """Answer one recorded update; `loaded` (channel, payload) when it was just recorded with
         its first attempt counted, else it is loaded and its attempt counted here (recovery)."""
         if loaded is None:
@@ -157,6 +200,9 @@ class Dispatcher:
             log.exception("update %s (%s) is malformed", update_id, channel_name)
             await self._finish(update_id, f"malformed: {exc!r}")
             return
+        taken: list[int] = []
+        if self.burst_seconds > 0 and arrived is not None and len(messages) == 1 and _joinable(messages[0]):
+            messages[0], taken = await self._bundle(messages[0], arrived)
         for msg in messages:
             replies = await self._answer(update_id, msg)
             if replies:
@@ -166,7 +212,40 @@ class Dispatcher:
                 elif outcome is not Outcome.SENT:
                     error = f"reply not delivered: {outcome.value}: {send_error}"
                     log.error("update %s: %s", update_id, error)
-        await self._finish(update_id, error)
+        for done in (update_id, *taken):
+            await self._finish(done, error)
+
+    async def _bundle(self, first: IncomingMessage, arrived: float) -> tuple[IncomingMessage, list[int]]:
+        """Wait out the burst window, then join the forwarded texts queued behind `first`.
+
+        A resident who forwards a scammer's conversation sends several messages at once; one
+        check of all of them sees more and answers once instead of once per message.
+        """
+        key = f"{first.channel}:{first.user_key}"
+        await asyncio.sleep(max(0.0, arrived + self.burst_seconds - time.monotonic()))
+        parts, taken = [first], []
+        channel = self.channels[first.channel]
+        for item in list(self._waiting.get(key, [])):
+            try:
+                await channel.on_update_extras(item.loaded[1])
+                following = channel.to_messages(item.loaded[1])
+            except Exception:  # processed (and logged) on its own turn
+                break
+            if item.loaded[0] != first.channel or len(following) != 1 or not _joinable(following[0]):
+                break
+            if (
+                len(parts) >= MAX_BUNDLE
+                or sum(len(p.text) for p in parts) + len(following[0].text) > MAX_BUNDLE_CHARS
+            ):
+                break
+            parts.append(following[0])
+            taken.append(item.update_id)
+            self._taken.add(item.update_id)
+        if not taken:
+            return first, []
+        log.info("update %s: %d forwarded messages checked together", first.platform_id, len(parts))
+        text = "\n\n".join(part.text.strip() for part in parts)
+        return replace(first, text=text, bundled=len(parts)), taken
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
         turn = Turn(msg, numbered_options=not self.channels[msg.channel].capabilities.buttons)

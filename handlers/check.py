@@ -21,16 +21,17 @@ def prompt(ctx: HandlerContext, _arg: str = "") -> list[Reply]:
 
 def on_step(ctx: HandlerContext, msg: IncomingMessage) -> list[Reply]:
     ctx.state.goto(None)
-    return check_text(ctx, msg.text)
+    return check_text(ctx, msg.text, bundled=msg.bundled)
 
 
-def check_text(ctx: HandlerContext, text: str) -> list[Reply]:
+def check_text(ctx: HandlerContext, text: str, *, bundled: int = 1) -> list[Reply]:
+    """`bundled`: how many forwarded messages `text` joins, said on the card."""
     text = _checked(text)
     if not text:
         return [Reply(replies.render("check_empty"), buttons=[[menu_button()]])]
     result = ctx.checker.check(text, ctx.lookup)
     ctx.state.data["last_check"] = summarise(result)
-    return [verdict_reply(ctx, result)]
+    return [verdict_reply(ctx, result, bundled=bundled)]
 
 
 def text_to_check(msg: IncomingMessage, step: str | None) -> str | None:
@@ -55,10 +56,11 @@ def summarise(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def verdict_reply(ctx: HandlerContext, result: CheckResult) -> Reply:
+def verdict_reply(ctx: HandlerContext, result: CheckResult, *, bundled: int = 1) -> Reply:
     card = ctx.library.get(result.top_modus) if result.top_modus else None
     text = replies.render(
         "check_result",
+        bundled=bundled,
         verdict=result.verdict.value,
         verdict_label=replies.label(f"verdict_{result.verdict.value}"),
         card=card,

@@ -49,6 +49,8 @@ class IncomingMessage:
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     platform_id: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # how many forwarded messages `text` joins (a resident forwarding a conversation at once)
+    bundled: int = 1
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -151,7 +151,7 @@ def _dispatch(msg: IncomingMessage, ctx: HandlerContext) -> list[Reply]:
         return [Reply(replies.render("unsupported_input", what=what), buttons=[[check.menu_button()]])]
     if not msg.text.strip() and (msg.contact_phone or msg.location):
         return menu.show_menu(ctx)
-    return check.check_text(ctx, msg.text)
+    return check.check_text(ctx, msg.text, bundled=msg.bundled)
 
 
 def run_action(ctx: HandlerContext, name: str, arg: str = "") -> list[Reply]:

@@ -378,3 +378,51 @@ async def test_a_slow_evidence_download_does_not_hold_up_other_chats(webhook: We
     assert len(fake.sent(chat_id=CHAT)) == before  # answered while the download still ran
     await webhook.settle()
     assert "Đã nhận tệp" in fake.sent(chat_id=CHAT)[-1].text
+
+
+def _forward(text: str, *, update_id: int, chat_id: int = CHAT) -> dict[str, Any]:
+    update = load_update("forwarded", update_id=update_id, chat_id=chat_id)
+    update["message"]["text"] = text
+    update["message"]["message_id"] = update_id
+    return update
+
+
+async def test_a_burst_of_forwarded_messages_gets_one_answer(webhook: Webhook) -> None:
+    # A resident forwards three messages of a scammer's conversation at once.
+    parts = [
+        "Chào chị, em bên bộ phận chăm sóc khách hàng, chị vừa trúng thưởng chương trình tri ân.",
+        "Để nhận giải chị liên hệ số 0865 214 937 gặp anh Tuấn nhé.",
+        "Chị đóng trước phí nhận thưởng 2 triệu vào tài khoản 19035678123456 Techcombank giúp em.",
+    ]
+    for n, text in enumerate(parts):
+        assert (await webhook.post(_forward(text, update_id=1100 + n))).status_code == 200
+    await webhook.settle()
+    [card] = webhook.fake.sent(chat_id=CHAT)
+    assert "3 tin nhắn bạn chuyển tiếp" in card.text
+    assert "0865 214 937" in card.text and "19035678123456" in card.text  # from the 2nd and 3rd
+    assert "card:prize-lottery" in card.callback_data
+    assert [row.status for row in _inbox(webhook)] == ["done", "done", "done"]
+
+
+async def test_a_burst_stops_at_a_typed_message_and_at_other_chats(webhook: Webhook) -> None:
+    await webhook.post(_forward("Mẹ ơi con bị tai nạn đang cấp cứu", update_id=1201))
+    await webhook.post(_forward("Mẹ chuyển gấp 20 triệu cho bác sĩ vào số tài khoản này", update_id=1202))
+    await webhook.post(_forward("Chị ơi cho em hỏi đường", update_id=1203, chat_id=4343))
+    await webhook.post(text_update("/start", update_id=1204))
+    await webhook.settle()
+    mine = [c.text for c in webhook.fake.sent(chat_id=CHAT)]
+    assert len(mine) == 2
+    assert "2 tin nhắn bạn chuyển tiếp" in mine[0] and "Xin chào" in mine[1]  # in the order sent
+    [other] = webhook.fake.sent(chat_id=4343)
+    assert "tin nhắn bạn chuyển tiếp" not in other.text
+    assert {row.status for row in _inbox(webhook)} == {"done"}
+
+
+async def test_with_the_burst_off_each_forward_gets_its_own_answer(webhook: Webhook) -> None:
+    webhook.services.dispatcher.burst_seconds = 0
+    for n in range(3):
+        await webhook.post(
+            _forward(f"Tin số {n}: chuyển tiền vào tài khoản tạm giữ để xác minh", update_id=1300 + n)
+        )
+    await webhook.settle()
+    assert len(webhook.fake.sent(chat_id=CHAT)) == 3
