@@ -8,7 +8,7 @@ database) behind the same web server (FastAPI on uvicorn), driven by the same lo
 same fake, in the same run. Load is shaped like Telegram's: up to 40 requests in flight, one
 chat's updates one after the other.
 
-    .venv/bin/python bench/telegram_webhook.py [--updates 2000] [--chats 200] [--rounds 3] [--no-postgres]
+    .venv/bin/python bench/telegram_webhook.py [--updates 2000] [--chats 200] [--rounds 5] [--no-postgres]
 
 PostgreSQL: CANHGIAC_BENCH_POSTGRES_URL (else CANHGIAC_TEST_POSTGRES_URL, else the local
 default); a scratch database is created and dropped. Our process runs with the Telegram rate
@@ -360,7 +360,7 @@ if __name__ == "__main__":
         parser.add_argument("--updates", type=int, default=2000, help="updates per measured run")
         parser.add_argument("--chats", type=int, default=200, help="distinct chats")
         parser.add_argument("--warmup", type=int, default=300, help="updates before measuring")
-        parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
+        parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported")
         parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
         parser.add_argument("--profile", metavar="PREFIX", help="record py-spy samples of each server")
         asyncio.run(main(parser.parse_args()))
