@@ -14,7 +14,7 @@ PostgreSQL: CANHGIAC_BENCH_POSTGRES_URL (else CANHGIAC_TEST_POSTGRES_URL, else t
 default); a scratch database is created and dropped. Our process runs with the Telegram rate
 limit off (CANHGIAC_TELEGRAM_RATE_LIMIT=0): the fake has no flood control and the echo bot
 has no limiter either, so the gate's cost stays in the path but not its waiting. Joining a
-resident's burst of forwarded texts into one check (CANHGIAC_FORWARD_BURST_SECONDS) is off:
+resident's burst of forwarded texts into one check (CANHGIAC_BURST_SECONDS) is off:
 every update here is a forward and each is answered and counted on its own.
 """
 
@@ -59,7 +59,7 @@ def serve_ours(port: int, api_url: str, database_url: str, data_dir: str) -> Non
         telegram_api_url=api_url,
         telegram_webhook_secret=SECRET,
         telegram_rate_limit=0,
-        forward_burst_seconds=0,  # each update answered on its own, as the figure counts them
+        burst_seconds=0,  # each update answered on its own, as the figure counts them
         public_url="https://bench.example.vn",
         secret_keys="YmVuY2gta2V5LWZvci1jYW5oZ2lhYy1vbmx5LTMyYnk=",  # a throwaway 32-byte key
         log_level="WARNING",

@@ -97,7 +97,7 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
             console_url=settings.public_url,
         ),
     )
-    dispatcher = Dispatcher(engine, conversations, burst_seconds=settings.forward_burst_seconds)
+    dispatcher = Dispatcher(engine, conversations, burst_seconds=settings.burst_seconds)
     return Services(
         settings=settings,
         engine=engine,

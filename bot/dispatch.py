@@ -28,7 +28,7 @@ from storage.db import is_unavailable, transaction
 log = logging.getLogger(__name__)
 
 HANDLE_BATCH = 100  # messages routed in one transaction at most
-MAX_BUNDLE = 20  # forwarded messages joined into one check at most
+MAX_BUNDLE = 20  # messages joined into one at most
 MAX_BUNDLE_CHARS = 20_000  # and characters (what one check reads)
 # Waits before handling a message again when the database is unreachable (then: an apology).
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -41,9 +41,16 @@ class Waiting:
     arrived: float  # time.monotonic() when recorded
 
 
-def _joinable(msg: IncomingMessage) -> bool:
-    """A forwarded text, nothing else: the messages a burst is made of."""
-    return msg.forwarded and bool(msg.text.strip()) and msg.payload is None and not msg.attachments
+def _burst_kind(msg: IncomingMessage) -> str | None:
+    """What a burst joins: the files of one album, or forwarded texts; None for anything else."""
+    if msg.payload is not None:
+        return None
+    album = msg.extras.get("media_group_id")
+    if album and msg.attachments:
+        return f"album:{album}"
+    if msg.forwarded and msg.text.strip() and not msg.attachments:
+        return "forwarded"
+    return None
 
 
 class InboundChannel(Channel, Protocol):
@@ -69,13 +76,14 @@ class Dispatcher:
     def __init__(self, engine: Engine, conversations: Conversations, *, burst_seconds: float = 0.0) -> None:
         self.engine = engine
         self.conversations = conversations
-        # Forwarded texts of one user arriving within this window are checked together (0: off).
+        # A user's forwarded texts, or the files of one album, arriving within this window are
+        # handled together (0: off).
         self.burst_seconds = burst_seconds
         self.channels: dict[str, InboundChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._queued: dict[str, int] = {}  # updates scheduled per user, running or waiting
-        # Per user, the just-recorded updates not yet started, in order: a forwarded text can
-        # take the forwarded texts behind it (see _bundle); those are then only skipped.
+        # Per user, the just-recorded updates not yet started, in order: a burst's first message
+        # takes the ones of its kind behind it (see _bundle); those are then only skipped.
         self._waiting: dict[str, list[Waiting]] = {}
         self._taken: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -201,8 +209,10 @@ class Dispatcher:
             await self._finish(update_id, f"malformed: {exc!r}")
             return
         taken: list[int] = []
-        if self.burst_seconds > 0 and arrived is not None and len(messages) == 1 and _joinable(messages[0]):
-            messages[0], taken = await self._bundle(messages[0], arrived)
+        if self.burst_seconds > 0 and arrived is not None and len(messages) == 1:
+            kind = _burst_kind(messages[0])
+            if kind is not None:
+                messages[0], taken = await self._bundle(messages[0], kind, arrived)
         for msg in messages:
             replies = await self._answer(update_id, msg)
             if replies:
@@ -215,36 +225,44 @@ class Dispatcher:
         for done in (update_id, *taken):
             await self._finish(done, error)
 
-    async def _bundle(self, first: IncomingMessage, arrived: float) -> tuple[IncomingMessage, list[int]]:
-        """Wait out the burst window, then join the forwarded texts queued behind `first`.
+    async def _bundle(
+        self, first: IncomingMessage, kind: str, arrived: float
+    ) -> tuple[IncomingMessage, list[int]]:
+        """Wait out the burst window, then join the messages of the same kind queued behind `first`.
 
         A resident who forwards a scammer's conversation sends several messages at once; one
-        check of all of them sees more and answers once instead of once per message.
+        check of all of them sees more and answers once instead of once per message. The
+        photos of an album arrive as one message each; joined, they get one acknowledgement.
         """
         key = f"{first.channel}:{first.user_key}"
         await asyncio.sleep(max(0.0, arrived + self.burst_seconds - time.monotonic()))
         parts, taken = [first], []
         channel = self.channels[first.channel]
         for item in list(self._waiting.get(key, [])):
+            if item.loaded[0] != first.channel:
+                break
             try:
-                await channel.on_update_extras(item.loaded[1])
                 following = channel.to_messages(item.loaded[1])
             except Exception:  # processed (and logged) on its own turn
                 break
-            if item.loaded[0] != first.channel or len(following) != 1 or not _joinable(following[0]):
+            if len(following) != 1 or _burst_kind(following[0]) != kind:
                 break
             if (
                 len(parts) >= MAX_BUNDLE
                 or sum(len(p.text) for p in parts) + len(following[0].text) > MAX_BUNDLE_CHARS
             ):
                 break
+            await channel.on_update_extras(item.loaded[1])
             parts.append(following[0])
             taken.append(item.update_id)
             self._taken.add(item.update_id)
         if not taken:
             return first, []
-        log.info("update %s: %d forwarded messages checked together", first.platform_id, len(parts))
-        text = "\n\n".join(part.text.strip() for part in parts)
+        log.info("update %s: %d messages (%s) handled together", first.platform_id, len(parts), kind)
+        text = "\n\n".join(part.text.strip() for part in parts if part.text.strip())
+        if kind != "forwarded":
+            files = tuple(att for part in parts for att in part.attachments)
+            return replace(first, text=text, attachments=files), taken
         return replace(first, text=text, bundled=len(parts)), taken
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:

@@ -96,11 +96,11 @@ class Settings(BaseSettings):
     telegram_chat_gap: float = Field(
         1.0, description="Seconds between two queued messages to the same Telegram chat."
     )
-    forward_burst_seconds: float = Field(
+    burst_seconds: float = Field(
         1.0,
         ge=0,
         le=10,
-        description="Forwarded texts sent within this many seconds are checked together (0: off).",
+        description="Forwarded texts, or one album's files, sent this close are handled together (0: off).",
     )
     zalo_rate_per_minute: float = Field(
         4000.0, description="Zalo API requests per minute for queued messages (0: no limit)."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -349,8 +350,8 @@ async def test_report_dialog_takes_a_photo_and_the_shared_contact(webhook: Webho
     assert "0912 345 678" in await say(load_update("contact", update_id=next(n)))  # Lan's own number
 
 
-async def test_a_slow_evidence_download_does_not_hold_up_other_chats(webhook: Webhook) -> None:
-    fake, n = webhook.fake, iter(range(900, 1000))
+async def _to_the_evidence_step(webhook: Webhook, n: Iterator[int]) -> None:
+    """Walk the report dialog up to where it asks for screenshots and files."""
 
     async def say(update: dict[str, Any]) -> None:
         assert (await webhook.post(update)).status_code == 200
@@ -364,6 +365,11 @@ async def test_a_slow_evidence_download_does_not_hold_up_other_chats(webhook: We
     await say(text_update("hôm qua", update_id=next(n)))
     await say(text_update("không", update_id=next(n)))
     await say(press_update("report:ent:ok", update_id=next(n)))
+
+
+async def test_a_slow_evidence_download_does_not_hold_up_other_chats(webhook: Webhook) -> None:
+    fake, n = webhook.fake, iter(range(900, 1000))
+    await _to_the_evidence_step(webhook, n)
     before = len(fake.sent(chat_id=CHAT))
 
     photo = load_update("photo_caption", update_id=next(n))
@@ -426,3 +432,22 @@ async def test_with_the_burst_off_each_forward_gets_its_own_answer(webhook: Webh
         )
     await webhook.settle()
     assert len(webhook.fake.sent(chat_id=CHAT)) == 3
+
+
+async def test_the_photos_of_an_album_are_taken_together(webhook: Webhook) -> None:
+    fake, n = webhook.fake, iter(range(1400, 1500))
+    await _to_the_evidence_step(webhook, n)
+    before = len(fake.sent(chat_id=CHAT))
+    for index in range(3):  # Telegram sends an album as one message per photo, one group id
+        photo = load_update("photo_caption", update_id=next(n))
+        photo["message"]["media_group_id"] = "13579246801357924"
+        photo["message"]["photo"][-1]["file_id"] = f"album-photo-{index}"
+        if index:
+            del photo["message"]["caption"]  # only the first photo carries the caption
+        fake.files[f"album-photo-{index}"] = b"\xff\xd8\xff\xe0" + bytes([index]) * 500
+        assert (await webhook.post(photo)).status_code == 200
+    await webhook.settle()
+    [ack] = fake.sent(chat_id=CHAT)[before:]
+    assert ack.text.count("Đã nhận tệp") == 3
+    assert len(fake.sent("getFile")) == 3
+    assert {row.status for row in _inbox(webhook)} == {"done"}
