@@ -2,7 +2,9 @@
 
 A platform update is written to the inbox (a repeat is dropped) before the webhook
 answers; processing happens after, one update at a time per user, so a crash after the
-record loses nothing: pending updates are processed again on start.
+record loses nothing: pending updates are processed again on start. Under load the writes
+and the handling of different users' updates are grouped (bot.batching); a user's burst
+of forwarded texts or album photos is handled as one message (bot.bursts).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from bot import bursts
 from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
@@ -28,29 +31,8 @@ from storage.db import is_unavailable, transaction
 log = logging.getLogger(__name__)
 
 HANDLE_BATCH = 100  # messages routed in one transaction at most
-MAX_BUNDLE = 20  # messages joined into one at most
-MAX_BUNDLE_CHARS = 20_000  # and characters (what one check reads)
 # Waits before handling a message again when the database is unreachable (then: an apology).
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
-
-
-@dataclass(frozen=True)
-class Waiting:
-    update_id: int
-    loaded: tuple[str, dict[str, Any]]
-    arrived: float  # time.monotonic() when recorded
-
-
-def _burst_kind(msg: IncomingMessage) -> str | None:
-    """What a burst joins: the files of one album, or forwarded texts; None for anything else."""
-    if msg.payload is not None:
-        return None
-    album = msg.extras.get("media_group_id")
-    if album and msg.attachments:
-        return f"album:{album}"
-    if msg.forwarded and msg.text.strip() and not msg.attachments:
-        return "forwarded"
-    return None
 
 
 class InboundChannel(Channel, Protocol):
@@ -84,7 +66,7 @@ class Dispatcher:
         self._queued: dict[str, int] = {}  # updates scheduled per user, running or waiting
         # Per user, the just-recorded updates not yet started, in order: a burst's first message
         # takes the ones of its kind behind it (see _bundle); those are then only skipped.
-        self._waiting: dict[str, list[Waiting]] = {}
+        self._waiting: dict[str, list[bursts.Waiting]] = {}
         self._taken: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         # Group commit of the two inbox writes around every update (see bot.batching).
@@ -125,7 +107,7 @@ class Dispatcher:
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._queued[key] = self._queued.get(key, 0) + 1
         if loaded is not None:
-            self._waiting.setdefault(key, []).append(Waiting(update_id, loaded, time.monotonic()))
+            self._waiting.setdefault(key, []).append(bursts.Waiting(update_id, loaded, time.monotonic()))
         task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key, loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -210,7 +192,7 @@ class Dispatcher:
             return
         taken: list[int] = []
         if self.burst_seconds > 0 and arrived is not None and len(messages) == 1:
-            kind = _burst_kind(messages[0])
+            kind = bursts.kind_of(messages[0])
             if kind is not None:
                 messages[0], taken = await self._bundle(messages[0], kind, arrived)
         for msg in messages:
@@ -228,12 +210,8 @@ class Dispatcher:
     async def _bundle(
         self, first: IncomingMessage, kind: str, arrived: float
     ) -> tuple[IncomingMessage, list[int]]:
-        """Wait out the burst window, then join the messages of the same kind queued behind `first`.
-
-        A resident who forwards a scammer's conversation sends several messages at once; one
-        check of all of them sees more and answers once instead of once per message. The
-        photos of an album arrive as one message each; joined, they get one acknowledgement.
-        """
+        """Wait out the burst window, then join the messages of `kind` queued behind `first`
+        (see bot.bursts); the update ids taken with it."""
         key = f"{first.channel}:{first.user_key}"
         await asyncio.sleep(max(0.0, arrived + self.burst_seconds - time.monotonic()))
         parts, taken = [first], []
@@ -245,11 +223,10 @@ class Dispatcher:
                 following = channel.to_messages(item.loaded[1])
             except Exception:  # processed (and logged) on its own turn
                 break
-            if len(following) != 1 or _burst_kind(following[0]) != kind:
-                break
             if (
-                len(parts) >= MAX_BUNDLE
-                or sum(len(p.text) for p in parts) + len(following[0].text) > MAX_BUNDLE_CHARS
+                len(following) != 1
+                or bursts.kind_of(following[0]) != kind
+                or not bursts.fits(parts, following[0])
             ):
                 break
             await channel.on_update_extras(item.loaded[1])
@@ -259,11 +236,7 @@ class Dispatcher:
         if not taken:
             return first, []
         log.info("update %s: %d messages (%s) handled together", first.platform_id, len(parts), kind)
-        text = "\n\n".join(part.text.strip() for part in parts if part.text.strip())
-        if kind != "forwarded":
-            files = tuple(att for part in parts for att in part.attachments)
-            return replace(first, text=text, attachments=files), taken
-        return replace(first, text=text, bundled=len(parts)), taken
+        return bursts.join(parts, kind), taken
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
         turn = Turn(msg, numbered_options=not self.channels[msg.channel].capabilities.buttons)
