@@ -1,7 +1,8 @@
 """Speed of a full check (normalise, extract, registry look-up, score, verdict).
 
 Prints messages per second and p50/p99 latency over the eval messages. The registry
-is the real database registry (SQLite by default, `--database-url` for PostgreSQL)
+is the real database registry (SQLite by default, `--database-url` for a PostgreSQL server,
+where it gets a database of its own)
 filled with `--registry-size` synthetic confirmed entities; every check looks up its
 entities there, as the chat does.
 """
@@ -28,6 +29,8 @@ def make_lookup(size: int, database_url: str | None) -> RegistryLookup:
     from storage.registry import RegistryReader
 
     url = database_url or f"sqlite:///{REPO / 'data' / 'bench' / f'registry-{size}.db'}"
+    if database_url and not database_url.startswith("sqlite"):
+        url = _bench_database(database_url, size)
     engine = make_engine(url)
     upgrade(engine)
     with transaction(engine) as session:
@@ -53,13 +56,34 @@ def make_lookup(size: int, database_url: str | None) -> RegistryLookup:
     return RegistryReader(engine)
 
 
+def _bench_database(server_url: str, size: int) -> str:
+    """A database of its own on that server, kept for the next run: the registry takes minutes
+    to fill, and the database named in the URL (often an admin or test one) stays untouched."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine
+
+    name = f"canhgiac_bench_registry_{size}"
+    admin = make_engine(server_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("path", nargs="?", default="eval/check-dev.jsonl")
     parser.add_argument("--registry-size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--library", help="a folder of card YAML files instead of the library")
-    parser.add_argument("--database-url", help="registry database (default: SQLite under data/bench)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server for the registry (a database canhgiac_bench_registry_<size> is made "
+        "there and kept); default: SQLite under data/bench",
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
