@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -29,6 +29,7 @@ from storage import inbox, users
 from storage.db import is_unavailable, transaction
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HANDLE_BATCH = 100  # messages routed in one transaction at most
 # Waits before handling a message again when the database is unreachable (then: an apology).
@@ -240,42 +241,27 @@ class Dispatcher:
 
     async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
         turn = Turn(msg, numbered_options=not self.channels[msg.channel].capabilities.buttons)
-        for delay in (*DB_RETRY_DELAYS, None):
-            try:
-                if msg.attachments:
-                    # A file is downloaded and stored while handling: kept out of a batch, whose
-                    # retry after another message's error would store it twice.
-                    return (await asyncio.to_thread(self.conversations.handle_many, [turn]))[0]
-                return await self._handler.submit(turn)
-            except Exception as exc:
-                if delay is not None and is_unavailable(exc):
-                    # A blip of the database: the resident waits a little for the real answer.
-                    log.warning(
-                        "update %s: database unavailable (%s); handling again in %.1fs",
-                        update_id,
-                        type(exc).__name__,
-                        delay,
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
-                return apology()
-        raise AssertionError("unreachable")  # the last delay is None: the loop always returns
+
+        async def handle() -> list[Reply]:
+            if msg.attachments:
+                # A file is downloaded and stored while handling: kept out of a batch, whose
+                # retry after another message's error would store it twice.
+                return (await asyncio.to_thread(self.conversations.handle_many, [turn]))[0]
+            return await self._handler.submit(turn)
+
+        try:
+            # Through a blip of the database the resident waits a little for the real answer.
+            return await _through_blips(handle, f"update {update_id}: handling")
+        except Exception:
+            log.exception("handler failed on update %s (%s %s)", update_id, msg.channel, msg.platform_id)
+            return apology()
 
     async def _finish(self, update_id: int, error: str | None) -> None:
-        """Mark the update processed; through a blip of the database it is tried again, and if
-        that fails too it stays pending and is processed again after a restart."""
-        for delay in (*DB_RETRY_DELAYS, None):
-            try:
-                await self._finisher.submit((update_id, error))
-                return
-            except Exception as exc:
-                if delay is None or not is_unavailable(exc):
-                    raise
-                log.warning(
-                    "update %s: could not be marked done (%s); trying again", update_id, type(exc).__name__
-                )
-                await asyncio.sleep(delay)
+        """Mark the update processed; if the database stays away, it stays pending and is
+        processed again after a restart."""
+        await _through_blips(
+            lambda: self._finisher.submit((update_id, error)), f"update {update_id}: marking done"
+        )
 
     def _begin(self, update_id: int) -> tuple[str, dict[str, Any]] | None:
         with transaction(self.engine) as session:
@@ -305,3 +291,17 @@ class Dispatcher:
             )
         for hook in self.on_unreachable:
             hook(channel, user_key)
+
+
+async def _through_blips(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """`call()`, again after each of DB_RETRY_DELAYS while the database is unavailable; any
+    other error, or the last one, is raised."""
+    for delay in DB_RETRY_DELAYS:
+        try:
+            return await call()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("%s: database unavailable (%s); again in %.1fs", what, type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+    return await call()
