@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
-from storage.upsert import insert_ignore, insert_ignore_many
+from storage.upsert import insert_ignore_many
 
 MAX_ATTEMPTS = 3
 
@@ -29,21 +29,10 @@ def record_update(
     `attempts=1` records that processing starts right away (the caller holds the payload),
     so no second transaction is needed to count the first attempt.
     """
-    table: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
-    return insert_ignore(
-        session,
-        table,
-        {
-            "channel": channel,
-            "platform_id": platform_id,
-            "user_key": user_key,
-            "payload": payload,
-            "status": "pending",
-            "attempts": attempts,
-            "received_at": utcnow(),
-        },
-        ["channel", "platform_id"],
+    [update_id] = record_updates(
+        session, [NewUpdate(channel, platform_id, user_key, payload)], attempts=attempts
     )
+    return update_id
 
 
 @dataclass(frozen=True)

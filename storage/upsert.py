@@ -20,22 +20,6 @@ from sqlmodel import Session
 UpdateSpec = Callable[[Any, Any], dict[str, Any]]
 
 
-def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict: list[str]) -> int | None:
-    """Insert a row unless one with the same conflict columns exists; the new id, or None.
-
-    RETURNING yields a row only when the insert happened (rowcount is not reliable here).
-    """
-    stmt = (
-        _dialect(session)
-        .insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict)
-        .returning(table.c.id)
-    )
-    row = session.execute(stmt).first()
-    return int(row[0]) if row is not None else None
-
-
 def insert_ignore_many(
     session: Session,
     table: Any,
@@ -68,10 +52,6 @@ def upsert_many(
     if not rows:
         return
     session.execute(_upsert_statement(session.get_bind().dialect.name, table, keys, update), rows)
-
-
-def _dialect(session: Session) -> Any:
-    return _module(session.get_bind().dialect.name)
 
 
 def _module(dialect: str) -> Any:

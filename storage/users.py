@@ -14,28 +14,6 @@ from storage.models.base import as_utc
 from storage.upsert import upsert_many
 
 
-def touch_user(
-    session: Session,
-    *,
-    channel: str,
-    user_key: str,
-    display_name: str | None = None,
-    inbound_at: dt.datetime | None = None,
-) -> User:
-    """Record an inbound message: creates the user, refreshes the last inbound time, clears unreachable."""
-    user = get_user(session, channel=channel, user_key=user_key)
-    if user is None:
-        user = User(channel=channel, user_key=user_key)
-    user.last_inbound_at = inbound_at or utcnow()
-    user.unreachable_at = None
-    user.unreachable_reason = None
-    if display_name:
-        user.display_name = display_name[:200]
-    session.add(user)
-    session.flush()
-    return user
-
-
 @dataclass(frozen=True)
 class Inbound:
     """One user's message, as far as the users table cares."""
@@ -54,7 +32,7 @@ def record_inbound(
     display_name: str | None = None,
     inbound_at: dt.datetime | None = None,
 ) -> None:
-    """`touch_user` in one statement, for the hot path (every message): insert or refresh."""
+    """An inbound message: creates the user, refreshes the last inbound time, clears unreachable."""
     record_inbound_many(session, [Inbound(channel, user_key, display_name, inbound_at)])
 
 

@@ -158,7 +158,10 @@ def test_many_messages_touch_each_user_once_with_their_latest(engine: Engine) ->
 
 
 def test_dialog_states_load_and_save_in_bulk(engine: Engine) -> None:
+    from sqlmodel import select
+
     from storage import dialogs
+    from storage.models import DialogState
 
     with transaction(engine) as session:
         dialogs.save_state(
@@ -180,5 +183,7 @@ def test_dialog_states_load_and_save_in_bulk(engine: Engine) -> None:
             ("telegram", "1"): dialogs.StoredState(None, {"last_check": {"verdict": "safe"}}),
             ("zalo", "1"): dialogs.StoredState("check.await", {}),
         }
-        row = dialogs.load_state(session, channel="zalo", user_key="1")
+        row = session.exec(
+            select(DialogState).where(DialogState.channel == "zalo", DialogState.user_key == "1")
+        ).one()
         assert row.id is not None and row.step == "check.await"

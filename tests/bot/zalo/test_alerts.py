@@ -69,10 +69,10 @@ async def test_outside_the_7_day_window_is_recorded_not_sent(runtime_zalo: ZaloH
         add_subscribers(engine, 1, channel="zalo", prefix=key)
     now = utcnow()
     with transaction(engine) as session:
-        users.touch_user(
+        users.record_inbound(
             session, channel="zalo", user_key=IN_WINDOW + "0", inbound_at=now - dt.timedelta(days=6)
         )
-        users.touch_user(
+        users.record_inbound(
             session, channel="zalo", user_key=OUTSIDE + "0", inbound_at=now - dt.timedelta(days=8)
         )
     alert_id = _send_alert(zalo)
@@ -109,7 +109,7 @@ async def test_not_a_follower_any_more_ends_the_subscription(runtime_zalo: ZaloH
     add_subscribers(engine, 2, channel="zalo", prefix=IN_WINDOW)
     with transaction(engine) as session:
         for i in range(2):
-            users.touch_user(session, channel="zalo", user_key=f"{IN_WINDOW}{i}")
+            users.record_inbound(session, channel="zalo", user_key=f"{IN_WINDOW}{i}")
     zalo.fake.fail("oa/message/cs", error=-213, times=1)
     alert_id = _send_alert(zalo)
     await _drain(zalo)

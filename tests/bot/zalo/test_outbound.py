@@ -38,7 +38,7 @@ def test_window_rules() -> None:
 
 def touch(zalo: ZaloHarness, user: str = USER, *, ago: dt.timedelta = dt.timedelta(minutes=1)) -> None:
     with transaction(zalo.services.engine) as session:
-        users.touch_user(session, channel="zalo", user_key=user, inbound_at=utcnow() - ago)
+        users.record_inbound(session, channel="zalo", user_key=user, inbound_at=utcnow() - ago)
 
 
 def enqueue(zalo: ZaloHarness, text: str, user: str = USER) -> int:
