@@ -132,7 +132,9 @@ class ZaloBotClient:
                     self.gate.pause(delay)
                 if attempt >= self.retry.attempts:
                     raise
-                log.warning("Zalo Bot API %s on %s; try %d again in %.2fs", exc, method, attempt + 1, delay)
+                log.warning(
+                    "%s on %s; try %d again in %.2fs", exc.named("Zalo Bot API"), method, attempt + 1, delay
+                )
                 await asyncio.sleep(delay)
 
     async def _once(self, method: str, body: dict[str, Any]) -> Any:

@@ -200,7 +200,7 @@ class ZaloOAClient:
                     self.gate.pause(delay)  # the limit is per app: every sender waits
                 if attempt >= self.retry.attempts:
                     raise
-                log.warning("Zalo %s on %s; try %d again in %.2fs", exc, path, attempt + 1, delay)
+                log.warning("%s on %s; try %d again in %.2fs", exc.named("Zalo"), path, attempt + 1, delay)
                 await asyncio.sleep(delay)
 
     async def _once(

@@ -17,6 +17,14 @@ class ZaloError(Exception):
         self.zalo_message = message[:200]
         super().__init__(f"Zalo error {code}: {self.zalo_message}" if code else self.zalo_message)
 
+    def named(self, service: str) -> str:
+        """For a log line that names the service once: "Zalo Bot API error 429: …", "Zalo timeout"."""
+        return (
+            f"{service} error {self.code}: {self.zalo_message}"
+            if self.code
+            else f"{service} {self.zalo_message}"
+        )
+
 
 class TokenInvalid(ZaloError):
     """-216/-220 (-124 on the ZNS host): refresh the access token once and retry once."""

@@ -105,7 +105,7 @@ def to_messages(data: dict[str, Any], *, channel: str = CHANNEL) -> list[Incomin
     common: dict[str, Any] = {
         "channel": channel,
         "user_key": event.user_key,
-        "received_at": _received_at(data.get("timestamp")),
+        "received_at": event_time(data),
         "platform_id": event.platform_id,
         "extras": {"zalo_event": event.name},
     }
@@ -142,11 +142,12 @@ def _user_id(data: dict[str, Any]) -> str:
     return str(data.get("user_id") or "")[:128]
 
 
-def _received_at(value: object) -> dt.datetime:
-    """The event's time (ms), never later than now: it sets the user's messaging window."""
+def event_time(data: dict[str, Any]) -> dt.datetime:
+    """The event's own time (ms), never later than now: it sets the user's messaging window and
+    orders an unfollow against messages that arrive late."""
     now = dt.datetime.now(dt.UTC)
     try:
-        return min(now, dt.datetime.fromtimestamp(int(str(value)) / 1000, tz=dt.UTC))
+        return min(now, dt.datetime.fromtimestamp(int(str(data.get("timestamp"))) / 1000, tz=dt.UTC))
     except (TypeError, ValueError, OverflowError, OSError):
         return now
 

@@ -44,7 +44,7 @@ from bot.channels.zalo.errors import (
     ZaloError,
 )
 from bot.channels.zalo.guard import SendGuard, SendProgress
-from bot.channels.zalo.inbound import CHANNEL, classify, encode_payload, to_messages
+from bot.channels.zalo.inbound import CHANNEL, classify, encode_payload, event_time, to_messages
 from bot.channels.zalo.models import MAX_BUTTONS, MAX_TEXT, ZaloButton
 from bot.channels.zalo.window import Window, messaging_window
 from content import replies as wording
@@ -161,7 +161,10 @@ class ZaloOAChannel:
         user_key = classify(payload).user_key
         if not user_key:
             return
-        await asyncio.to_thread(self._mark_unreachable, user_key, "unfollowed the OA")
+        at = event_time(payload)
+        if not await asyncio.to_thread(self._mark_unreachable, user_key, "unfollowed the OA", at):
+            log.info("Zalo unfollow older than the user's latest message; the user stays reachable")
+            return
         for hook in self.unreachable_hooks:
             hook(CHANNEL, user_key)
 
@@ -229,9 +232,9 @@ class ZaloOAChannel:
         log.error("Zalo refused our request for %s: %s", user_key, exc)
         return PermanentError(str(exc))
 
-    def _mark_unreachable(self, user_key: str, reason: str) -> None:
+    def _mark_unreachable(self, user_key: str, reason: str, at: dt.datetime) -> bool:
         with transaction(self.engine) as session:
-            users.mark_unreachable(session, channel=CHANNEL, user_key=user_key, reason=reason)
+            return users.mark_unreachable(session, channel=CHANNEL, user_key=user_key, reason=reason, at=at)
 
 
 def _quota_wait(code: int, now: dt.datetime | None = None) -> float:

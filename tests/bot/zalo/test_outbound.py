@@ -92,6 +92,16 @@ async def test_zalo_32_backs_off_then_sends_once(zalo: ZaloHarness) -> None:
     assert zalo.fake.texts(USER) == ["sau khi chờ"]
 
 
+async def test_retry_log_names_zalo_once(zalo: ZaloHarness, caplog: pytest.LogCaptureFixture) -> None:
+    await zalo.authorize()
+    touch(zalo)
+    zalo.fake.fail("oa/message/cs", error=-32, times=1)
+    with caplog.at_level(logging.WARNING, logger="bot.channels.zalo"):
+        await zalo.oa.send(USER, [Reply("x")])
+    [line] = [r.getMessage() for r in caplog.records if "try 2 again" in r.getMessage()]
+    assert line.startswith("Zalo error -32: ") and "Zalo Zalo" not in line
+
+
 async def test_zalo_32_that_persists_becomes_retry_after_for_the_worker(zalo: ZaloHarness) -> None:
     await zalo.authorize()
     touch(zalo)

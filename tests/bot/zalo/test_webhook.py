@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -179,3 +180,66 @@ async def test_record_failure_answers_503_so_zalo_retries(zalo: ZaloHarness) -> 
     os.remove(url.database)
     response = await zalo.post(event("user_send_text", USER, text="menu"))
     assert response.status_code == 503
+
+
+def _stamp(at: dt.datetime) -> str:
+    return str(int(at.timestamp() * 1000))
+
+
+def _user(zalo: ZaloHarness) -> users.User:
+    with transaction(zalo.services.engine) as session:
+        user = users.get_user(session, channel="zalo", user_key=USER)
+        assert user is not None
+        return user
+
+
+async def test_late_events_never_move_the_window_back(zalo: ZaloHarness) -> None:
+    await zalo.authorize()
+    assert await zalo.say(USER, "xin chào")
+    latest = _user(zalo).last_inbound_at
+    assert latest is not None
+    now = dt.datetime.now(dt.UTC)
+    # Zalo retries deliveries: a message two hours old, then one eight days old, arrive now.
+    for age in (dt.timedelta(hours=2), dt.timedelta(days=8)):
+        await zalo.post(event("user_send_text", USER, text="menu", timestamp=_stamp(now - age)))
+        assert await zalo.answers(USER), "the window closed behind a late event"
+        assert _user(zalo).last_inbound_at == latest
+    assert window_for(zalo.services.engine, USER).free
+
+
+async def test_a_retried_message_older_than_the_unfollow_does_not_undo_it(zalo: ZaloHarness) -> None:
+    await zalo.authorize()
+    ended: list[tuple[str, str]] = []
+    zalo.services.dispatcher.on_unreachable.append(lambda channel, user: ended.append((channel, user)))
+    now = dt.datetime.now(dt.UTC)
+    await zalo.post(
+        event("user_send_text", USER, text="menu", timestamp=_stamp(now - dt.timedelta(minutes=10)))
+    )
+    assert await zalo.answers(USER)
+    await zalo.post(event("unfollow", USER, timestamp=_stamp(now - dt.timedelta(minutes=1))))
+    await zalo.answers(USER)
+    # the retry of a message sent five minutes ago, before the unfollow
+    late = event("user_send_text", USER, text="menu", timestamp=_stamp(now - dt.timedelta(minutes=5)))
+    assert (await zalo.post(late)).status_code == 200
+    await zalo.answers(USER)
+    user = _user(zalo)
+    assert user.unreachable_at is not None and user.unreachable_reason == "unfollowed the OA"
+    assert ended == [("zalo", USER)]
+
+
+async def test_following_again_and_writing_makes_the_user_reachable_and_a_late_unfollow_changes_nothing(
+    zalo: ZaloHarness,
+) -> None:
+    await zalo.authorize()
+    now = dt.datetime.now(dt.UTC)
+    await zalo.post(event("unfollow", USER, timestamp=_stamp(now - dt.timedelta(minutes=10))))
+    await zalo.post(event("follow", USER, timestamp=_stamp(now - dt.timedelta(minutes=5))))
+    assert await zalo.answers(USER)
+    assert _user(zalo).unreachable_at is None
+    ended: list[tuple[str, str]] = []
+    zalo.services.dispatcher.on_unreachable.append(lambda channel, user: ended.append((channel, user)))
+    # a second delivery of the old unfollow (a new platform id: Zalo's retry carries a new stamp)
+    await zalo.post(event("unfollow", USER, timestamp=_stamp(now - dt.timedelta(minutes=7))))
+    await zalo.answers(USER)
+    assert _user(zalo).unreachable_at is None and ended == []
+    assert window_for(zalo.services.engine, USER).open
