@@ -42,7 +42,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Logging level.")
     run_worker: bool = Field(True, description="Run the outbox worker inside `canhgiac serve`.")
-    webchat: bool = Field(True, description="Serve the local web chat at /.")
+    webchat: bool | None = Field(
+        None,
+        description="Serve the local web chat at /; default: on, except when PUBLIC_URL is set "
+        "(a public server offers it only when this is set to true).",
+    )
     console: bool = Field(True, description="Serve the officers' console at /console.")
     console_session_hours: int = Field(
         12, ge=1, le=72, description="An officer's console session ends this many hours after login."
@@ -167,6 +171,10 @@ class Settings(BaseSettings):
         if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
             raise ValueError("CANHGIAC_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
         return self
+
+    @property
+    def webchat_enabled(self) -> bool:
+        return self.webchat if self.webchat is not None else not self.public_url
 
     @property
     def zalo_oa_configured(self) -> bool:

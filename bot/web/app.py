@@ -14,7 +14,9 @@ from sqlalchemy import text
 from bot.app import Services
 from bot.heap import freeze_startup_heap
 from bot.web import webchat
+from bot.web.body_limit import BodyLimit, caps_for
 from bot.web.direct import DirectRoutes
+from bot.web.headers import SecurityHeaders, server_error
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,11 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
             await asyncio.gather(*tasks, return_exceptions=True)
             await services.dispatcher.drain()
 
-    app = FastAPI(title="Cảnh Giác", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="Cảnh Giác", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
+    https = (services.settings.public_url or "").startswith("https://")
+    app.state.https = https
+    app.add_exception_handler(Exception, server_error)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -54,12 +59,15 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "cards": len(services.library)})
 
-    if services.settings.webchat:
+    if services.settings.webchat_enabled:
         app.include_router(webchat.router)
     for mount in services.routers:
         app.include_router(mount)
     if services.direct_routes:
         app.add_middleware(DirectRoutes, routes=services.direct_routes)
+    # Outermost last: every body is capped as it streams, every answer (a 413 too) gets the headers.
+    app.add_middleware(BodyLimit, cap=caps_for(services.settings.evidence_max_bytes))
+    app.add_middleware(SecurityHeaders, https=https)
     return app
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from bot.channels.webchat.channel import WebChatChannel, to_json
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 COOKIE = "cg_chat"
 PAGE = Path(__file__).parent / "templates" / "webchat.html"
+STATIC = Path(__file__).parent / "static"
 
 
 class ChatIn(BaseModel):
@@ -47,6 +48,17 @@ def _channel(request: Request) -> WebChatChannel:
 @router.get("/", response_class=HTMLResponse)
 async def page() -> HTMLResponse:
     return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+
+
+@router.get("/webchat.js", include_in_schema=False)
+async def script() -> FileResponse:
+    # A file of its own rather than inline, so the page's policy allows scripts from this origin only.
+    return FileResponse(STATIC / "webchat.js", media_type="text/javascript")
+
+
+@router.get("/webchat.css", include_in_schema=False)
+async def stylesheet() -> FileResponse:
+    return FileResponse(STATIC / "webchat.css", media_type="text/css")
 
 
 @router.post("/api/chat")

@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from bot.app import Services
+from bot.web.headers import SECURITY_HEADERS
 from storage import audit
 from storage.console_sessions import resolve_session
 from storage.db import transaction
@@ -30,16 +31,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/console"
 COOKIE = "cg_console"
 LOGIN_COOKIE = "cg_login"
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)
