@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any, TextIO
 
+from bot import safe_json
 from bot.settings import Settings
 from content.check import Checker
 from content.library import load_library
@@ -53,15 +54,16 @@ def run_check(
         stdout.write(json.dumps(result.to_contract(None), ensure_ascii=False) + "\n")
         return 0
     source = getattr(stdin, "buffer", None)
-    for raw in source if source is not None else stdin:
+    for number, raw in enumerate(source if source is not None else stdin):
         if isinstance(raw, bytes):
             try:
-                line = raw.decode("utf-8")
+                # A BOM opens files saved by Notepad and Excel: not part of the first line.
+                line = raw.decode("utf-8-sig" if number == 0 else "utf-8")
             except UnicodeDecodeError:
                 stdout.write(json.dumps({"id": None, "error": "dòng không phải UTF-8"}) + "\n")
                 continue
         else:
-            line = raw
+            line = raw.removeprefix("\ufeff") if number == 0 else raw
         stdout.write(json.dumps(check_line(checker, lookup, line), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
@@ -72,8 +74,8 @@ def check_line(checker: Checker, lookup: RegistryLookup, line: str) -> dict[str,
     if not line.strip():
         return {"id": None, "error": "dòng trống"}
     try:
-        item = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        item = safe_json.loads(line)
+    except ValueError as exc:  # not JSON, not UTF-8, or nested too deep
         return {"id": None, "error": f"không phải JSON: {exc}"}
     if not isinstance(item, dict):
         return {"id": None, "error": "mỗi dòng phải là một đối tượng JSON"}

@@ -7,7 +7,6 @@ on a non-2xx answer or after 60 s, so the request does no more than record the u
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot import safe_json
 from bot.channels.telegram import CHANNEL, inbound
 from bot.dispatch import Dispatcher
 
@@ -43,7 +43,7 @@ def make_endpoint(dispatcher: Dispatcher, *, secret: str) -> Callable[[Request],
             log.warning("telegram webhook: body of %d bytes refused", len(body))
             return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
         try:
-            payload = json.loads(body)
+            payload = safe_json.loads(body)
             update = inbound.parse_update(payload)
         except ValueError as exc:  # JSON errors and pydantic's ValidationError alike
             log.warning("telegram webhook: not a valid update: %s", str(exc).splitlines()[0][:200])

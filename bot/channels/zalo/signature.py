@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from bot import safe_json
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def compute_mac(first: str, body: bytes, timestamp: str, key: str) -> str:
 def body_timestamp(body: bytes) -> str | None:
     """The `timestamp` field of the body as sent (a string; a number is taken as written)."""
     try:
-        data = json.loads(body)
+        data = safe_json.loads(body)
     except ValueError:
         return None
     if not isinstance(data, dict):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bot import safe_json
 from bot.channels.zalo import bot_api
 from bot.channels.zalo.inbound import CHANNEL, classify, sanitize
 from bot.channels.zalo.signature import SignatureVerifier
@@ -75,6 +75,11 @@ def oa_endpoint(dispatcher: Dispatcher, verifier: SignatureVerifier) -> Endpoint
         if body is None:
             log.warning("Zalo webhook body too large; rejected")
             return _refuse(413, "too large")
+        try:
+            data = safe_json.loads(body)
+        except ValueError as exc:
+            log.warning("Zalo webhook body is not valid JSON (%s); rejected", str(exc)[:100])
+            return _refuse(400, "not JSON")
         variant = verifier.verify(request.headers.get("X-ZEvent-Signature"), body)
         if variant is None:
             log.warning("Zalo webhook with a missing or wrong signature rejected (%d bytes)", len(body))
@@ -82,7 +87,6 @@ def oa_endpoint(dispatcher: Dispatcher, verifier: SignatureVerifier) -> Endpoint
         if variant not in matched:
             matched.add(variant)
             log.info("Zalo webhook signature matched variant %s", variant)
-        data = json.loads(body)  # the signature check parsed it already
         event = classify(data)
         if event.kind == "echo" or event.kind == "quiet":
             return _ok(ignored=event.name)
@@ -117,9 +121,9 @@ def bot_endpoint(dispatcher: Dispatcher, secret: str | None) -> Endpoint:
         if body is None:
             return _refuse(413, "too large")
         try:
-            update = bot_api.unwrap(json.loads(body))
-        except ValueError:
-            log.warning("Zalo Bot API webhook body is not JSON; rejected")
+            update = bot_api.unwrap(safe_json.loads(body))
+        except ValueError as exc:
+            log.warning("Zalo Bot API webhook body is not valid JSON (%s); rejected", str(exc)[:100])
             return _refuse(400, "not JSON")
         if update is None:
             log.warning("Zalo Bot API webhook without an event; acknowledged")
