@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.dispatch import Dispatcher
+from bot.hash_gate import HashGate
 from bot.keys import load_cipher
 from bot.settings import ConfigError, Settings
 from content.check import Checker
@@ -47,6 +48,8 @@ class Services:
     redis: Any = None  # a redis.asyncio client when CANHGIAC_REDIS_URL is set (see bot.runtime)
     # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    # How many console password checks may run at once (64 MiB each with the default hasher).
+    login_gate: HashGate = field(default_factory=lambda: HashGate(2))
 
 
 def load_checked_library(path: Path | None = None) -> Library:
@@ -107,4 +110,5 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
         dispatcher=dispatcher,
         cipher=cipher,
         evidence=evidence,
+        login_gate=HashGate(settings.console_login_hashes),
     )

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
         60, ge=5, le=24 * 60, description="A console session ends after this many minutes without a request."
     )
 
+    console_login_hashes: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Console password checks computed at once (64 MiB of memory each); more "
+        "logins at the same moment wait up to a second, then are asked to try again (429).",
+    )
+
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token from @BotFather.")
     telegram_api_url: str = Field(
         "https://api.telegram.org", description="Bot API server (self-hosted or a test server)."

@@ -1,11 +1,12 @@
 """Officer accounts: creation, password checks with lock-out, activation (links: `officer_links`).
 
 Passwords are argon2id hashes (`argon2-cffi`); the hasher is passed in so the composition
-root chooses its cost. Every failed login is audited; `MAX_FAILURES` in a row lock the
-account for `LOCK_MINUTES`, and a correct password does not open a locked account.
-An address with `MAX_FAILURES_PER_IP` failures within `IP_WINDOW_MINUTES`, whatever the
-accounts tried (password spraying), is refused until the oldest leaves the window, before
-any password is checked.
+root chooses its cost. Every failed login is audited; `MAX_FAILURES` from one address within
+`LOCK_MINUTES` lock the account for that address (a stranger elsewhere cannot lock an
+officer out), and a correct password does not open it there. An address with
+`MAX_FAILURES_PER_IP` attempts within `IP_WINDOW_MINUTES`, whatever the accounts tried
+(password spraying), is refused until the oldest leaves the window, before any password is
+checked. Every refusal but that one reads the same and costs one hash (no account probing).
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ import datetime as dt
 import re
 import secrets
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.console_sessions import close_sessions_of
+from storage.db import transaction
 from storage.models import LoginFailure, Officer, Unit, utcnow
 from storage.models.base import as_utc
 from storage.models.units import ROLES
@@ -48,8 +53,9 @@ class OfficerError(ValueError):
 
 @dataclass(frozen=True)
 class LoginResult:
-    """`status`: ok, invalid (unknown user or wrong password), locked, inactive, throttled
-    (too many failures from this address; `locked_until` says until when)."""
+    """`status`: ok, invalid (unknown user or wrong password), locked (for this address),
+    inactive, throttled (too many attempts from this address; `locked_until` says until when),
+    busy (every password-check slot taken). The console shows the first four alike."""
 
     status: str
     officer: Officer | None = None
@@ -150,77 +156,139 @@ def officer_names(session: Session, officer_ids: Sequence[int]) -> dict[int, str
     return {int(oid): name for oid, name in rows if oid is not None}
 
 
-def verify_login(
-    session: Session,
+class LoginGate(Protocol):
+    """A bound on password checks running at once: entered, it says whether a slot was free."""
+
+    def __call__(self) -> AbstractContextManager[bool]: ...
+
+
+def attempt_login(
+    engine: Engine,
     *,
     hasher: PasswordHasher,
     username: str,
     password: str,
     ip: str | None = None,
     now: dt.datetime | None = None,
+    gate: LoginGate | None = None,
 ) -> LoginResult:
-    """Check a password; count and audit failures, lock after `MAX_FAILURES` in a row."""
+    """One login attempt, counted against its address before any password is checked.
+
+    The attempt is committed first and the address's attempts counted after, so of any number
+    of concurrent attempts at most `MAX_FAILURES_PER_IP` pass (each sees every earlier commit).
+    A wrong password, an unknown name, an account locked for this address and a deactivated
+    account all check exactly one hash and come back to the caller alike apart from `status`
+    (which the console does not show). `gate` bounds the hashes computed at once ("busy").
+    """
     now = now or utcnow()
+    address = (ip or "unknown")[:64]
     name = normalize_username(username)[:64]
-    if ip:
-        until = _throttled_until(session, ip, now)
+    with transaction(engine) as session:
+        attempt = LoginFailure(ip=address, at=now)
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+    assert attempt_id is not None
+    with transaction(engine) as session:
+        until = _throttled_until(session, address, attempt_id, now)
         if until is not None:
+            session.execute(delete(LoginFailure).where(col(LoginFailure.id) == attempt_id))
             audit.record(
                 session,
                 actor="anonymous",
                 action="console.login_throttled",
-                detail={"username": name, "ip": ip},
+                detail={"username": _loggable(name), "ip": address},
             )
             return LoginResult("throttled", locked_until=until)
-    officer = session.exec(select(Officer).where(Officer.username == name).with_for_update()).first()
+    with gate() if gate is not None else nullcontext(True) as admitted:
+        if not admitted:
+            with transaction(engine) as session:
+                session.execute(delete(LoginFailure).where(col(LoginFailure.id) == attempt_id))
+            return LoginResult("busy")
+        with transaction(engine) as session:
+            return _check_password(session, hasher, name, password, address, attempt_id, now)
+
+
+def _check_password(
+    session: Session,
+    hasher: PasswordHasher,
+    name: str,
+    password: str,
+    ip: str,
+    attempt_id: int,
+    now: dt.datetime,
+) -> LoginResult:
+    # A name no account can have (a NUL byte, spaces, 200 characters) is not looked up at all.
+    officer = (
+        session.exec(select(Officer).where(Officer.username == name).with_for_update()).first()
+        if _USERNAME.match(name)
+        else None
+    )
+    valid = _verify(hasher, officer.password_hash if officer else _dummy_hash(hasher), password)
+    # Counted for every name, so an unknown one costs the same queries as a real one.
+    locked_until = _locked_until(session, officer.id if officer else None, ip, now)
     if officer is None:
-        _verify(hasher, _dummy_hash(hasher), password)
-        _note_failure(session, ip, now)
         audit.record(
-            session, actor="anonymous", action="console.login_failed", detail={"username": name, "ip": ip}
+            session,
+            actor="anonymous",
+            action="console.login_failed",
+            detail={"username": _loggable(name), "ip": ip},
         )
         return LoginResult("invalid")
     target = {"target_type": "officer", "target_id": str(officer.id)}
-    locked_until = as_utc(officer.locked_until)
-    if locked_until is not None and locked_until > now:
+    if valid and officer.active and locked_until is None:
+        session.execute(
+            delete(LoginFailure).where(
+                or_(
+                    col(LoginFailure.id) == attempt_id,
+                    and_(col(LoginFailure.officer_id) == officer.id, col(LoginFailure.ip) == ip),
+                )
+            )
+        )
+        if hasher.check_needs_rehash(officer.password_hash):
+            officer.password_hash = hasher.hash(password)
+        officer.failed_logins = 0
+        officer.last_login_at = now
+        session.add(officer)
+        audit.record(session, actor=_actor(officer), action="console.login", detail={"ip": ip}, **target)
+        return LoginResult("ok", officer)
+    # Every other outcome stays counted against this account from this address.
+    session.execute(
+        update(LoginFailure).where(col(LoginFailure.id) == attempt_id).values(officer_id=officer.id)
+    )
+    if locked_until is not None:
         audit.record(
             session, actor=_actor(officer), action="console.login_locked", detail={"ip": ip}, **target
         )
         return LoginResult("locked", officer, locked_until)
-    if not _verify(hasher, officer.password_hash, password):
-        _note_failure(session, ip, now)
+    if not valid:
         officer.failed_logins += 1
         detail: dict[str, object] = {"ip": ip, "failures": officer.failed_logins}
         result = LoginResult("invalid", officer)
-        if officer.failed_logins >= MAX_FAILURES:
-            officer.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        now_locked = _locked_until(session, officer.id, ip, now)
+        if now_locked is not None:
+            # Shown to administrators; it holds only for this address (see `_locked_until`).
+            officer.locked_until = now_locked
             officer.failed_logins = 0
-            detail["locked_until"] = officer.locked_until.isoformat()
-            result = LoginResult("locked", officer, officer.locked_until)
+            detail["locked_until"] = now_locked.isoformat()
+            result = LoginResult("locked", officer, now_locked)
         session.add(officer)
         audit.record(session, actor=_actor(officer), action="console.login_failed", detail=detail, **target)
         return result
-    if not officer.active:
-        audit.record(
-            session, actor=_actor(officer), action="console.login_inactive", detail={"ip": ip}, **target
-        )
-        return LoginResult("inactive", officer)
-    if hasher.check_needs_rehash(officer.password_hash):
-        officer.password_hash = hasher.hash(password)
-    officer.failed_logins = 0
-    officer.locked_until = None
-    officer.last_login_at = now
-    session.add(officer)
-    audit.record(session, actor=_actor(officer), action="console.login", detail={"ip": ip}, **target)
-    return LoginResult("ok", officer)
+    audit.record(session, actor=_actor(officer), action="console.login_inactive", detail={"ip": ip}, **target)
+    return LoginResult("inactive", officer)
 
 
-def _throttled_until(session: Session, ip: str, now: dt.datetime) -> dt.datetime | None:
-    """When this address may try again, or None when it may now."""
+def _loggable(name: str) -> str:
+    return name.replace("\x00", "")
+
+
+def _throttled_until(session: Session, ip: str, attempt_id: int, now: dt.datetime) -> dt.datetime | None:
+    """When this address may try again, or None when attempt `attempt_id` may go on."""
     since = now - dt.timedelta(minutes=IP_WINDOW_MINUTES)
     times = session.exec(
         select(LoginFailure.at)
-        .where(LoginFailure.ip == ip[:64], col(LoginFailure.at) > since)
+        .where(LoginFailure.ip == ip, col(LoginFailure.at) > since, col(LoginFailure.id) != attempt_id)
         .order_by(col(LoginFailure.at).desc())
         .limit(MAX_FAILURES_PER_IP)
     ).all()
@@ -231,20 +299,30 @@ def _throttled_until(session: Session, ip: str, now: dt.datetime) -> dt.datetime
     return oldest + dt.timedelta(minutes=IP_WINDOW_MINUTES)
 
 
-def _note_failure(session: Session, ip: str | None, now: dt.datetime) -> None:
-    """Count a failure against the address; its failures older than the window are dropped."""
-    if not ip:
-        return
-    since = now - dt.timedelta(minutes=IP_WINDOW_MINUTES)
-    session.execute(
-        delete(LoginFailure).where(col(LoginFailure.ip) == ip[:64], col(LoginFailure.at) <= since)
-    )
-    session.add(LoginFailure(ip=ip[:64], at=now))
+def _locked_until(session: Session, officer_id: int | None, ip: str, now: dt.datetime) -> dt.datetime | None:
+    """An account is locked for one address after `MAX_FAILURES` failures from it within
+    `LOCK_MINUTES`, until the oldest leaves that window; other addresses are not locked out."""
+    since = now - dt.timedelta(minutes=LOCK_MINUTES)
+    times = session.exec(
+        select(LoginFailure.at)
+        .where(
+            LoginFailure.officer_id == (officer_id or 0),
+            LoginFailure.ip == ip,
+            col(LoginFailure.at) > since,
+        )
+        .order_by(col(LoginFailure.at).desc())
+        .limit(MAX_FAILURES)
+    ).all()
+    if len(times) < MAX_FAILURES:
+        return None
+    oldest = as_utc(times[-1])
+    assert oldest is not None
+    return oldest + dt.timedelta(minutes=LOCK_MINUTES)
 
 
 def purge_login_failures(session: Session, *, now: dt.datetime | None = None) -> int:
-    """Drop the failures that left every window (addresses are personal data); returns how many."""
-    since = (now or utcnow()) - dt.timedelta(minutes=IP_WINDOW_MINUTES)
+    """Drop the attempts that left every window (addresses are personal data); returns how many."""
+    since = (now or utcnow()) - dt.timedelta(minutes=max(IP_WINDOW_MINUTES, LOCK_MINUTES))
     result = session.execute(delete(LoginFailure).where(col(LoginFailure.at) <= since))
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -273,6 +351,7 @@ def set_password(
     officer.failed_logins = 0
     officer.locked_until = None
     session.add(officer)
+    session.execute(delete(LoginFailure).where(col(LoginFailure.officer_id) == officer_id))
     close_sessions_of(session, officer_id)
     audit.record(
         session, actor=actor, action="officer.password", target_type="officer", target_id=str(officer_id)
@@ -308,6 +387,7 @@ def unlock(session: Session, *, officer_id: int, actor: str) -> Officer:
     officer.locked_until = None
     officer.failed_logins = 0
     session.add(officer)
+    session.execute(delete(LoginFailure).where(col(LoginFailure.officer_id) == officer_id))
     audit.record(
         session, actor=actor, action="officer.unlock", target_type="officer", target_id=str(officer_id)
     )

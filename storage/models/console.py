@@ -26,10 +26,13 @@ class ConsoleSession(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """A failed console login from an address, kept only as long as the per-address window."""
+    """A console login attempt from an address: counted before its password is checked,
+    deleted when it succeeds, kept as a failure (with the account tried, if any) only as long
+    as the per-address windows."""
 
     __tablename__ = "login_failures"
 
     id: int | None = Field(default=None, primary_key=True)
     ip: str = Field(max_length=64, index=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    officer_id: int | None = Field(default=None, index=True)

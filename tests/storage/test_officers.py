@@ -36,31 +36,46 @@ def _officer(engine: Engine, role: str = "admin", username: str = "qtv") -> int:
         return o.id
 
 
+def _try(engine: Engine, username: str, password: str, **kwargs: object) -> officers.LoginResult:
+    return officers.attempt_login(engine, hasher=HASHER, username=username, password=password, **kwargs)  # type: ignore[arg-type]
+
+
 def test_lock_after_failures_then_unlock_after_the_lock_ends(engine: Engine) -> None:
     officer_id = _officer(engine)
     now = utcnow()
     for _ in range(officers.MAX_FAILURES - 1):
-        with transaction(engine) as s:
-            assert (
-                officers.verify_login(s, hasher=HASHER, username="qtv", password="x", now=now).status
-                == "invalid"
-            )
-    with transaction(engine) as s:
-        result = officers.verify_login(s, hasher=HASHER, username="qtv", password="x", now=now)
+        assert _try(engine, "qtv", "x", now=now).status == "invalid"
+    result = _try(engine, "qtv", "x", now=now)
     assert result.status == "locked"
     assert result.locked_until == now + dt.timedelta(minutes=officers.LOCK_MINUTES)
-    with transaction(engine) as s:
-        assert (
-            officers.verify_login(s, hasher=HASHER, username="QTV", password=PASSWORD, now=now).status
-            == "locked"
-        )
+    assert _try(engine, "QTV", PASSWORD, now=now).status == "locked"
     later = now + dt.timedelta(minutes=officers.LOCK_MINUTES, seconds=1)
-    with transaction(engine) as s:
-        assert officers.verify_login(s, hasher=HASHER, username="qtv", password=PASSWORD, now=later).ok
+    assert _try(engine, "qtv", PASSWORD, now=later).ok
     with transaction(engine) as s:
         actions = [e.action for e in audit.entries(s, target_type="officer", target_id=str(officer_id))]
     assert actions.count("console.login_failed") == officers.MAX_FAILURES
     assert actions[0] == "console.login"
+
+
+def test_a_lock_holds_for_the_address_that_caused_it_only(engine: Engine) -> None:
+    officer_id = _officer(engine)
+    now = utcnow()
+    stranger, office = "203.0.113.9", "198.51.100.20"
+    for _ in range(officers.MAX_FAILURES):
+        _try(engine, "qtv", "doan-mo", ip=stranger, now=now)
+    assert _try(engine, "qtv", PASSWORD, ip=stranger, now=now).status == "locked"
+    assert _try(engine, "qtv", PASSWORD, ip=office, now=now).ok  # the officer works on
+    # Failures from the office do not add to the stranger's; an admin's unlock clears them all.
+    with transaction(engine) as s:
+        officers.unlock(s, officer_id=officer_id, actor="t")
+    assert _try(engine, "qtv", PASSWORD, ip=stranger, now=now).ok
+
+
+def test_an_unknown_name_or_one_with_a_nul_byte_is_invalid_not_an_error(engine: Engine) -> None:
+    _officer(engine)
+    assert _try(engine, "ai-do", "x").status == "invalid"
+    assert _try(engine, "qtv\x00", PASSWORD).status == "invalid"
+    assert _try(engine, "\x00" * 50, "x", ip="203.0.113.1").status == "invalid"
 
 
 def test_inactive_officer_cannot_log_in(engine: Engine) -> None:
@@ -70,8 +85,7 @@ def test_inactive_officer_cannot_log_in(engine: Engine) -> None:
         with pytest.raises(officers.OfficerError, match="self_deactivate"):
             officers.set_active(s, officer_id=officer_id, active=False, actor=f"officer:{officer_id}")
         officers.set_active(s, officer_id=officer_id, active=False, actor=f"officer:{other}")
-    with transaction(engine) as s:
-        assert officers.verify_login(s, hasher=HASHER, username="qtv", password=PASSWORD).status == "inactive"
+    assert _try(engine, "qtv", PASSWORD).status == "inactive"
 
 
 def test_roles_need_units_of_their_kind(engine: Engine) -> None:
@@ -228,29 +242,17 @@ def test_an_address_that_sprays_passwords_is_refused_until_its_window_passes(eng
     start = utcnow()
     spray = "203.0.113.7"
     for n in range(officers.MAX_FAILURES_PER_IP):  # a few tries each on many accounts, no lock-out
-        with transaction(engine) as s:
-            result = officers.verify_login(
-                s, hasher=HASHER, username=f"user{n % 7}", password="x", ip=spray, now=start
-            )
-        assert result.status == "invalid"
+        assert _try(engine, f"user{n % 7}", "x", ip=spray, now=start).status == "invalid"
     last = start + dt.timedelta(minutes=1)
-    with transaction(engine) as s:
-        refused = officers.verify_login(
-            s, hasher=HASHER, username="qtv", password=PASSWORD, ip=spray, now=last
-        )
-        elsewhere = officers.verify_login(
-            s, hasher=HASHER, username="qtv", password=PASSWORD, ip="198.51.100.2", now=last
-        )
+    refused = _try(engine, "qtv", PASSWORD, ip=spray, now=last)
+    elsewhere = _try(engine, "qtv", PASSWORD, ip="198.51.100.2", now=last)
     assert refused.status == "throttled" and refused.officer is None
     assert refused.locked_until == start + dt.timedelta(minutes=officers.IP_WINDOW_MINUTES)
     assert elsewhere.ok  # another office is not punished, and the account was never locked
     with transaction(engine) as s:
         assert len(audit.entries(s, action="console.login_throttled")) == 1
     after = start + dt.timedelta(minutes=officers.IP_WINDOW_MINUTES, seconds=1)
-    with transaction(engine) as s:
-        assert officers.verify_login(
-            s, hasher=HASHER, username="qtv", password=PASSWORD, ip=spray, now=after
-        ).ok
+    assert _try(engine, "qtv", PASSWORD, ip=spray, now=after).ok
     with transaction(engine) as s:
         assert officers.purge_login_failures(s, now=after) == officers.MAX_FAILURES_PER_IP
         assert s.exec(select(LoginFailure)).all() == []

@@ -74,28 +74,33 @@ def login(
         raise Forbidden(action="console.csrf_rejected", detail={"path": request.url.path}, reason="csrf")
     services = services_of(request)
     lifetime = dt.timedelta(hours=services.settings.console_session_hours)
-    with transaction(services.engine) as session:
-        result = officers.verify_login(
-            session, hasher=services.hasher, username=username, password=password, ip=client_ip(request)
-        )
-        token = ""
-        if result.ok and result.officer is not None and result.officer.id is not None:
-            console_sessions.purge_expired(session)  # housekeeping, cheap: one indexed delete
-            token, _ = console_sessions.open_session(
-                session,
-                officer_id=result.officer.id,
-                lifetime=lifetime,
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-    if not token:
+    result = officers.attempt_login(
+        services.engine,
+        hasher=services.hasher,
+        username=username,
+        password=password,
+        ip=client_ip(request),
+        gate=services.login_gate,
+    )
+    if not result.ok or result.officer is None or result.officer.id is None:
+        # Unknown name, wrong password, locked here, deactivated: one answer (no account probing).
+        shown = result.status if result.status in ("throttled", "busy") else "invalid"
         return _login_page(
             request,
             next_url=safe_next(next) if next else "",
-            message=result.status,
-            username=username[:64],
-            locked_until=result.locked_until,
-            status=429 if result.status == "throttled" else 401,
+            message=shown,
+            username=username.replace("\x00", "")[:64],
+            locked_until=result.locked_until if shown == "throttled" else None,
+            status=429 if shown in ("throttled", "busy") else 401,
+        )
+    with transaction(services.engine) as session:
+        console_sessions.purge_expired(session)  # housekeeping, cheap: one indexed delete
+        token, _ = console_sessions.open_session(
+            session,
+            officer_id=result.officer.id,
+            lifetime=lifetime,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, COOKIE, token, max_age=int(lifetime.total_seconds()))

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from fastapi import Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
 
 from bot.app import Services
 from bot.web.headers import SECURITY_HEADERS
@@ -86,6 +87,28 @@ class Forbidden(ConsoleProblem):
 
 class NotFound(ConsoleProblem):
     pass
+
+
+class BadInput(ConsoleProblem):
+    """400: a value no form of ours sends (a NUL byte)."""
+
+
+MAX_ID = 2**31 - 1  # the database's integer ids end here
+
+
+async def _odd_input(request: Request) -> ConsoleProblem | None:
+    """An id past the database's range cannot exist (404); a NUL byte in a filter or a form
+    field is never typed by an officer (400). Checked before the route touches the database."""
+    for value in request.path_params.values():
+        if isinstance(value, str) and value.isdigit() and int(value) > MAX_ID:
+            return NotFound()
+    values: list[str] = [*request.query_params.values()]
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+        values += [v for v in (await request.form()).values() if isinstance(v, str)]
+    if any("\x00" in value for value in values):
+        return BadInput()
+    return None
 
 
 def services_of(request: Request) -> Services:
@@ -219,7 +242,22 @@ class ConsoleRoute(APIRoute):
             from bot.web.console.templates import render
 
             try:
+                odd = await _odd_input(request)
+                if odd is not None:
+                    raise odd
                 response = await inner(request)
+            except BadInput:
+                response = render(request, "error.html", {"kind": "bad_input"}, status=400)
+            except (DataError, OverflowError) as exc:
+                # Input the database cannot hold (a number past its range, a NUL byte): the
+                # request's transaction was rolled back; it is the request that is wrong.
+                log.warning(
+                    "console %s %s: input refused by the database: %s",
+                    request.method,
+                    request.url.path,
+                    type(exc).__name__,
+                )
+                response = render(request, "error.html", {"kind": "bad_input"}, status=400)
             except LoginRequired as problem:
                 where = f"{PREFIX}/login"
                 if problem.next_url:
