@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot import safe_json
@@ -16,14 +17,23 @@ from content.result import RegistryLookup, no_registry
 log = logging.getLogger(__name__)
 
 
-def _lookup(settings: Settings, use_registry: bool) -> RegistryLookup:
+def _lookup(settings: Settings, use_registry: bool, stderr: TextIO) -> RegistryLookup:
     if not use_registry:
         return no_registry
     from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
 
     from storage.db import make_engine
     from storage.registry import RegistryReader
 
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        # Opening it would create an empty database wherever the command happens to run.
+        stderr.write(
+            f"Không có cơ sở dữ liệu ở {url.database}: kiểm tra mà không tra sổ đăng ký "
+            "(đặt CANHGIAC_DATA_DIR hoặc CANHGIAC_DATABASE_URL, hoặc thêm --no-registry).\n"
+        )
+        return no_registry
     engine = make_engine(settings.effective_database_url)
     try:
         if not inspect(engine).has_table("registry_entities"):
@@ -42,11 +52,12 @@ def run_check(
     use_registry: bool = True,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     checker = Checker(load_library(settings.library_dir))
-    lookup = _lookup(settings, use_registry)
+    lookup = _lookup(settings, use_registry, stderr or sys.stderr)
     if not jsonl:
         if text is None:
             text = stdin.read()

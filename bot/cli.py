@@ -114,10 +114,20 @@ def worker(name: str | None) -> None:
 def check(text: str | None, jsonl: bool, no_registry: bool) -> None:
     """Check a text for scam signs (one text as an argument, or --jsonl on standard input)."""
     from bot.check_command import run_check
+    from content.library import LibraryError
 
+    if not jsonl and text is None and not sys.stdin.isatty():
+        text = sys.stdin.read()  # `echo "…" | canhgiac check`
+    if not jsonl and not (text or "").strip():
+        raise click.UsageError('cần một đoạn văn bản: canhgiac check "…" (hoặc --jsonl để đọc từng dòng)')
     settings = _settings()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    code = run_check(settings, text=text, jsonl=jsonl, use_registry=not no_registry)
+    try:
+        code = run_check(settings, text=text, jsonl=jsonl, use_registry=not no_registry)
+    except LibraryError as exc:
+        raise click.ClickException(
+            f"thư viện nội dung có lỗi, chạy `canhgiac content check`:\n{exc}"
+        ) from None
     sys.exit(code)
 
 

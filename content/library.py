@@ -140,7 +140,7 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
     kind_of_id: dict[str, object] = {}
 
     if not folder.is_dir():
-        raise LibraryError([LibraryProblem(str(folder), _WHOLE_FILE, "the folder does not exist")])
+        raise LibraryError([LibraryProblem(str(folder), _WHOLE_FILE, "thư mục không tồn tại")])
 
     parsed = [
         (file, data)
@@ -157,12 +157,10 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
         if isinstance(raw_id, str):
             if raw_id != file.stem:
                 problems.append(
-                    LibraryProblem(name, "id", f"is '{raw_id}' but must equal the file name '{file.stem}'")
+                    LibraryProblem(name, "id", f"là '{raw_id}' nhưng phải trùng tên tệp '{file.stem}'")
                 )
             if raw_id in file_of_id:
-                problems.append(
-                    LibraryProblem(name, "id", f"'{raw_id}' is already used by {file_of_id[raw_id]}")
-                )
+                problems.append(LibraryProblem(name, "id", f"'{raw_id}' đã được dùng ở {file_of_id[raw_id]}"))
                 duplicate = True
             else:
                 file_of_id[raw_id] = name
@@ -179,13 +177,13 @@ def load_library(path: Path | None = None, *, today: dt.date | None = None) -> L
             cards[card.id] = card
 
     for missing in sorted(REQUIRED_MODUS_IDS - file_of_id.keys()):
-        problems.append(
-            LibraryProblem(f"{missing}.yaml", "id", f"the required modus card '{missing}' is missing")
-        )
+        problems.append(LibraryProblem(f"{missing}.yaml", "id", f"thiếu thẻ thủ đoạn bắt buộc '{missing}'"))
     for required in sorted(REQUIRED_MODUS_IDS & file_of_id.keys()):
         if kind_of_id[required] != "modus":
             problems.append(
-                LibraryProblem(file_of_id[required], "kind", f"'{required}' is a required modus: use 'modus'")
+                LibraryProblem(
+                    file_of_id[required], "kind", f"'{required}' là thủ đoạn bắt buộc: ghi kind: modus"
+                )
             )
 
     if problems:
@@ -200,28 +198,26 @@ def _read_yaml(file: Path, problems: list[LibraryProblem]) -> dict[str, Any] | N
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.append(LibraryProblem(name, _WHOLE_FILE, "is not UTF-8 text"))
+        problems.append(LibraryProblem(name, _WHOLE_FILE, "không phải văn bản UTF-8"))
         return None
     except OSError as error:
-        problems.append(LibraryProblem(name, _WHOLE_FILE, f"cannot be read ({error.strerror})"))
+        problems.append(LibraryProblem(name, _WHOLE_FILE, f"không đọc được ({error.strerror})"))
         return None
     try:
         # A SafeLoader subclass: as safe as yaml.safe_load.
         data = yaml.load(text, Loader=_CardLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}" if mark is not None else _WHOLE_FILE
-        column = f" (column {mark.column + 1})" if mark is not None else ""
-        what = error.problem or error.context or "unreadable"
-        problems.append(LibraryProblem(name, where, f"YAML syntax error: {what}{column}"))
+        where = f"dòng {mark.line + 1}" if mark is not None else _WHOLE_FILE
+        column = f" (cột {mark.column + 1})" if mark is not None else ""
+        # PyYAML's own wording is English: the line and column say enough to find the mistake.
+        problems.append(LibraryProblem(name, where, f"sai cú pháp YAML{column}"))
         return None
-    except yaml.YAMLError as error:
-        problems.append(LibraryProblem(name, _WHOLE_FILE, f"YAML syntax error: {error}"))
+    except yaml.YAMLError:
+        problems.append(LibraryProblem(name, _WHOLE_FILE, "sai cú pháp YAML"))
         return None
     if not isinstance(data, dict):
-        problems.append(
-            LibraryProblem(name, _WHOLE_FILE, "must hold one card: a list of 'field: value' lines")
-        )
+        problems.append(LibraryProblem(name, _WHOLE_FILE, "phải chứa một thẻ: các dòng 'trường: giá trị'"))
         return None
     return data
 
@@ -231,11 +227,11 @@ def _check_card(name: str, card: Card, today: dt.date) -> list[LibraryProblem]:
     problems: list[LibraryProblem] = []
     if card.reviewed > today:
         problems.append(
-            LibraryProblem(name, "reviewed", f"{card.reviewed} is in the future (today is {today})")
+            LibraryProblem(name, "reviewed", f"{card.reviewed} là ngày trong tương lai (hôm nay là {today})")
         )
     if card.kind == "modus" and not card.phrases.strong:
         problems.append(
-            LibraryProblem(name, "phrases.strong", "a modus card needs at least one strong phrase")
+            LibraryProblem(name, "phrases.strong", "thẻ thủ đoạn cần ít nhất một cụm từ trong strong")
         )
     for group in ("strong", "weak", "negative"):
         for index, phrase in enumerate(getattr(card.phrases, group), start=1):
@@ -244,7 +240,7 @@ def _check_card(name: str, card: Card, today: dt.date) -> list[LibraryProblem]:
                     LibraryProblem(
                         name,
                         f"phrases.{group}[{index}]",
-                        f"'{phrase}' must be lower case without diacritics (write '{_fold(phrase).strip()}')",
+                        f"'{phrase}' phải viết thường, không dấu (viết '{_fold(phrase).strip()}')",
                     )
                 )
     return problems
@@ -258,26 +254,26 @@ def _fold(text: str) -> str:
 
 
 _PLAIN_REASONS: Final[dict[str, str]] = {
-    "missing": "is missing",
-    "extra_forbidden": "is not a known field (check the spelling)",
-    "string_type": "must be text",
-    "list_type": "must be a list of items",
-    "model_type": "must be a group of 'field: value' lines",
-    "dict_type": "must be a group of 'field: value' lines",
-    "date_type": "must be a date like 2026-11-23",
-    "date_parsing": "must be a real date like 2026-11-23",
-    "date_from_datetime_parsing": "must be a real date like 2026-11-23",
-    "date_from_datetime_inexact": "must be a date without a time",
-    "url_parsing": "is not a valid web address",
-    "url_scheme": "must start with http:// or https://",
-    "url_type": "must be a web address",
-    "literal_error": "must be one of: {expected}",
-    "string_pattern_mismatch": "may use only lower-case letters, digits and single hyphens",
-    "string_too_short": "is too short (at least {min_length} characters)",
-    "string_too_long": "is too long (at most {max_length} characters)",
-    "too_short": "needs at least {min_length} item(s)",
-    "too_long": "has too many items (at most {max_length})",
-    "none_required": "must be empty (null)",
+    "missing": "còn thiếu",
+    "extra_forbidden": "không phải trường của thẻ (kiểm tra chính tả)",
+    "string_type": "phải là văn bản",
+    "list_type": "phải là một danh sách",
+    "model_type": "phải là một nhóm dòng 'trường: giá trị'",
+    "dict_type": "phải là một nhóm dòng 'trường: giá trị'",
+    "date_type": "phải là ngày, dạng 2026-11-23",
+    "date_parsing": "phải là một ngày có thật, dạng 2026-11-23",
+    "date_from_datetime_parsing": "phải là một ngày có thật, dạng 2026-11-23",
+    "date_from_datetime_inexact": "chỉ ghi ngày, không ghi giờ",
+    "url_parsing": "không phải địa chỉ web hợp lệ",
+    "url_scheme": "phải bắt đầu bằng http:// hoặc https://",
+    "url_type": "phải là một địa chỉ web",
+    "literal_error": "phải là một trong: {expected}",
+    "string_pattern_mismatch": "chỉ gồm chữ thường không dấu, chữ số và dấu gạch nối đơn",
+    "string_too_short": "quá ngắn (ít nhất {min_length} ký tự)",
+    "string_too_long": "quá dài (nhiều nhất {max_length} ký tự)",
+    "too_short": "cần ít nhất {min_length} mục",
+    "too_long": "quá nhiều mục (nhiều nhất {max_length})",
+    "none_required": "phải để trống (null)",
 }
 
 
@@ -288,15 +284,19 @@ def _problems_from(name: str, errors: list[ErrorDetails]) -> list[LibraryProblem
         where = _field_path(error["loc"])
         template = _PLAIN_REASONS.get(error["type"])
         context = dict(error.get("ctx") or {})
+        if "expected" in context:  # pydantic joins the choices with an English "or"
+            context["expected"] = str(context["expected"]).replace(" or ", " hoặc ")
         if template is None:
             reason = str(error["msg"])
             if reason.startswith("Value error, "):
-                reason = reason.removeprefix("Value error, ")
+                reason = reason.removeprefix("Value error, ")  # our own validators speak Vietnamese
+            else:
+                reason = f"giá trị không hợp lệ ({error['type']})"
         else:
             try:
                 reason = template.format(**context)
             except (KeyError, IndexError):
-                reason = str(error["msg"])
+                reason = f"giá trị không hợp lệ ({error['type']})"
         problems.append(LibraryProblem(name, where, reason))
     return problems
 

@@ -57,5 +57,5 @@ class Card(BaseModel):
     @classmethod
     def _at_most_two_lines(cls, value: str) -> str:
         if len([line for line in value.splitlines() if line.strip()]) > 2:
-            raise ValueError("the summary has at most two lines")
+            raise ValueError("tóm tắt chỉ được nhiều nhất hai dòng")
         return value

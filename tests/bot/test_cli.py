@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -56,7 +57,7 @@ def test_check_jsonl_keeps_the_contract_on_every_line(env: dict[str, str]) -> No
 def test_check_single_text_argument(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["check", "xin chào bạn"], env=env)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["verdict"] == "no_match"
+    assert json.loads(result.stdout)["verdict"] == "no_match"
 
 
 def test_content_check_names_file_field_and_reason(tmp_path: Path) -> None:
@@ -180,3 +181,61 @@ def test_an_imported_domain_is_reported_when_a_text_links_to_it(env: dict[str, s
     )
     url = next(e for e in json.loads(check.output)["entities"] if e["kind"] == "url")
     assert url["reported"] == 5
+
+
+def test_check_without_text_prints_the_usage_and_exits_2(env: dict[str, str]) -> None:
+    for args in (["check"], ["check", "   "]):
+        result = CliRunner().invoke(main, args, env=env, input="")
+        assert result.exit_code == 2, result.output
+        assert "Usage" in result.output and "verdict" not in result.output
+
+
+def test_check_reads_a_piped_text(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["check"], env=env, input="xin chào bạn\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "no_match"
+
+
+def test_check_without_a_database_says_so_and_creates_none(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "gọi 0912345678"],
+        capture_output=True,
+        cwd=elsewhere,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])},
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["verdict"]
+    assert "Không có cơ sở dữ liệu" in proc.stderr.decode()
+    assert not (elsewhere / "data").exists()
+
+
+def test_check_with_an_invalid_library_is_a_clean_message(env: dict[str, str], tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "broken.yaml").write_text("id: [\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "xin chào"], env={**env, "CANHGIAC_LIBRARY_DIR": str(lib)})
+    assert result.exit_code == 1
+    assert "broken.yaml" in result.output and "content check" in result.output
+    assert result.exc_info is None or result.exc_info[0] is SystemExit
+
+
+def test_content_check_speaks_vietnamese(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for card in (Path(__file__).parents[2] / "content" / "library").glob("*.yaml"):
+        (lib / card.name).write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    card = lib / "loan-scam.yaml"
+    data = yaml.safe_load(card.read_text(encoding="utf-8"))
+    del data["summary"]
+    data.update(kind="trick", extra=1, reviewed=str(data["reviewed"]))
+    card.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["content", "check", "--path", str(lib)])
+    assert result.exit_code == 1
+    assert "loan-scam.yaml: summary: còn thiếu" in result.output
+    assert "loan-scam.yaml: kind: phải là một trong: 'modus' hoặc 'guide'" in result.output
+    for english in ("must be", "is missing", "is not a known", " or "):
+        assert english not in result.output

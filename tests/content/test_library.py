@@ -126,7 +126,7 @@ def test_missing_field_is_named(valid_folder: Path) -> None:
     card = minimal_card("task-scam")
     del card["what_to_do"]
     write_card(valid_folder, "task-scam", card)
-    assert LibraryProblem("task-scam.yaml", "what_to_do", "is missing") in problems_of(valid_folder)
+    assert LibraryProblem("task-scam.yaml", "what_to_do", "còn thiếu") in problems_of(valid_folder)
 
 
 def test_wrong_type_is_named(valid_folder: Path) -> None:
@@ -160,7 +160,7 @@ def test_yaml_syntax_error_names_file_and_line(valid_folder: Path) -> None:
     (valid_folder / "broken.yaml").write_text("id: broken\ntitle: [unclosed\nkind: guide\n")
     [problem] = problems_of(valid_folder)
     assert problem.file == "broken.yaml"
-    assert problem.field.startswith("line ")
+    assert problem.field.startswith("dòng ")
     assert "YAML" in problem.reason
 
 
@@ -168,7 +168,7 @@ def test_duplicate_id_is_reported(valid_folder: Path) -> None:
     write_card(valid_folder, "copy", minimal_card("fake-job"))
     problems = problems_of(valid_folder)
     assert any(
-        p.file == "copy.yaml" and p.field == "id" and "already used by fake-job.yaml" in p.reason
+        p.file == "copy.yaml" and p.field == "id" and "đã được dùng ở fake-job.yaml" in p.reason
         for p in problems
     )
 
@@ -200,7 +200,7 @@ def test_all_problems_are_collected_and_listed_one_per_line(valid_folder: Path) 
         load_library(valid_folder, today=TODAY)
     lines = str(caught.value).splitlines()
     assert len(lines) == len(caught.value.problems) >= 4
-    assert "task-scam.yaml: title: is missing" in lines
+    assert "task-scam.yaml: title: còn thiếu" in lines
     assert any(line.startswith("task-scam.yaml: reviewed: ") for line in lines)
-    assert any(line.startswith("broken.yaml: line ") for line in lines)
+    assert any(line.startswith("broken.yaml: dòng ") for line in lines)
     assert any("child-casting" in line for line in lines)
