@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -15,6 +15,8 @@ from bot.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from aiogram import Bot
+
+    from storage.registry import RegistryRow
 
 T = TypeVar("T")
 
@@ -174,9 +176,10 @@ def registry() -> None:
 
 @registry.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def registry_import(file: Path) -> None:
+@click.option("--progress", default=100_000, show_default=True, help="Print a progress line every N rows.")
+def registry_import(file: Path, progress: int) -> None:
     """Import FILE.csv (columns: kind, value, reports, bank, note); bad rows are listed."""
-    from bot.registry_csv import parse_file
+    from bot.registry_csv import HeaderError, read_rows
     from storage.db import make_engine, transaction
     from storage.migrate import upgrade
     from storage.registry import import_rows
@@ -184,13 +187,28 @@ def registry_import(file: Path) -> None:
     settings = _settings()
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
-    report = parse_file(file)
-    with transaction(engine) as session:
-        loaded = import_rows(session, report.rows)
-    for line, message in report.errors:
+    errors = 0
+
+    def on_error(line: int, message: str) -> None:
+        nonlocal errors
+        errors += 1
         click.echo(f"dòng {line}: {message}", err=True)
-    click.echo(f"Đã nhập {loaded} dòng; {len(report.errors)} dòng lỗi.")
-    if report.errors and not loaded:
+
+    def with_progress(rows: Iterator[RegistryRow]) -> Iterator[RegistryRow]:
+        for count, row in enumerate(rows, start=1):
+            if progress > 0 and count % progress == 0:
+                click.echo(f"… đã đọc {count:,} dòng hợp lệ".replace(",", "."), err=True)
+            yield row
+
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as stream, transaction(engine) as session:
+            loaded = import_rows(session, with_progress(read_rows(stream, on_error)))
+    except HeaderError as exc:
+        raise click.ClickException(str(exc)) from None
+    except UnicodeDecodeError:
+        raise click.ClickException("tệp không phải văn bản UTF-8; không nhập dòng nào") from None
+    click.echo(f"Đã nhập {loaded} dòng; {errors} dòng lỗi.")
+    if errors and not loaded:
         sys.exit(1)
 
 

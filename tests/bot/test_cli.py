@@ -239,3 +239,77 @@ def test_content_check_speaks_vietnamese(tmp_path: Path) -> None:
     assert "loan-scam.yaml: kind: phải là một trong: 'modus' hoặc 'guide'" in result.output
     for english in ("must be", "is missing", "is not a known", " or "):
         assert english not in result.output
+
+
+def test_registry_import_without_a_header_is_an_error_naming_the_columns(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "reg.csv"
+    csv_file.write_text("phone,0912345678,3\nphone,0987654321,1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["registry", "import", str(csv_file)], env=env)
+    assert result.exit_code == 1
+    assert "kind,value,reports,bank,note" in result.output and "Đã nhập" not in result.output
+
+
+def _registry(db_url: str) -> dict[tuple[str, str], tuple[int, str | None]]:
+    from sqlmodel import Session, select
+
+    from storage.db import make_engine
+    from storage.models import RegistryEntity
+
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        rows = {(r.kind, r.value): (r.reports, r.bank) for r in s.exec(select(RegistryEntity))}
+    engine.dispose()
+    return rows
+
+
+def test_registry_import_refuses_bad_rows_one_by_one_and_loads_the_rest(db_url: str, tmp_path: Path) -> None:
+    env = {"CANHGIAC_DATA_DIR": str(tmp_path), "CANHGIAC_DATABASE_URL": db_url}
+    csv_file = tmp_path / "reg.csv"
+    csv_file.write_text(
+        "kind,value,reports,bank,note\n"
+        "phone,0912345678,2,,\n"  # 2
+        f"bank_account,1903567812345,1,{'B' * 33},\n"  # 3: bank name too long
+        f"phone,0987654321,{2**31},,\n"  # 4: reports beyond the column
+        f"url,{'a' * 520}.com,1,,\n"  # 5: host too long
+        "phone,0911\x00222333,1,,\n"  # 6: NUL byte
+        'url,"=HYPERLINK(""http://evil.example"")",1,,\n'  # 7: a spreadsheet formula
+        "bank_account,\u0661\u0662\u0663\u0664\u0665\u0666\u0667,1,,\n"  # 8: Arabic-Indic digits
+        "bank_account,1903567812345,4,TCB,=cmd|' /C calc'!A0\n"  # 9: a formula in the note
+        "url,scam.top,1,,\n"  # 10
+        "phone,0912345678,3,,\n"  # 11: the same number again adds up
+        f"bank_account,1903567812345,{2**31 - 1},VCB,\n",  # 12
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["registry", "import", str(csv_file)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    for line in (3, 4, 5, 6, 7, 8, 9):
+        assert f"dòng {line}:" in result.output
+    for line in (2, 10, 11, 12):
+        assert f"dòng {line}:" not in result.output
+    assert "Đã nhập 4 dòng; 7 dòng lỗi." in result.output
+    stored = _registry(db_url)
+    assert stored == {
+        ("phone", "+84912345678"): (5, None),
+        ("url", "scam.top"): (1, None),
+        ("bank_account", "1903567812345"): (2**31 - 1, "VCB"),
+    }
+    again = CliRunner().invoke(main, ["registry", "import", str(csv_file)], env=env)
+    assert again.exit_code == 0, again.output
+    assert _registry(db_url)[("bank_account", "1903567812345")] == (2**31 - 1, "VCB")  # capped, no overflow
+    assert _registry(db_url)[("phone", "+84912345678")] == (10, None)
+
+
+def test_registry_import_of_many_rows_shows_progress(env: dict[str, str], tmp_path: Path) -> None:
+    csv_file = tmp_path / "reg.csv"
+    with csv_file.open("w", encoding="utf-8") as out:
+        out.write("kind,value,reports\n")
+        for i in range(12_000):
+            out.write(f"phone,09{i:08d},1\n")
+    result = CliRunner().invoke(main, ["registry", "import", str(csv_file), "--progress", "5000"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "đã đọc 5.000 dòng" in result.output and "đã đọc 10.000 dòng" in result.output
+    assert "Đã nhập 12000 dòng; 0 dòng lỗi." in result.output
+    assert len(_registry(env["CANHGIAC_DATABASE_URL"])) == 12_000
