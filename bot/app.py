@@ -16,6 +16,7 @@ from bot.channels.base import Channel
 from bot.dispatch import Dispatcher
 from bot.hash_gate import HashGate
 from bot.keys import load_cipher
+from bot.logref import UserRef
 from bot.settings import ConfigError, Settings
 from content.check import Checker
 from content.library import Library, load_library
@@ -100,7 +101,12 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
             console_url=settings.public_url,
         ),
     )
-    dispatcher = Dispatcher(engine, conversations, burst_seconds=settings.burst_seconds)
+    dispatcher = Dispatcher(
+        engine,
+        conversations,
+        burst_seconds=settings.burst_seconds,
+        user_ref=UserRef(cipher.derive("log user ref")),
+    )
     return Services(
         settings=settings,
         engine=engine,

@@ -16,6 +16,7 @@ from bot.channels.base import (
     Unreachable,
     WindowClosed,
 )
+from bot.logref import ANONYMOUS, UserRef
 from bot.ratelimit import priority_traffic
 from content.messages import Reply
 
@@ -42,6 +43,7 @@ async def deliver(
     *,
     attempts: int = 4,
     base_delay: float = 0.5,
+    ref: UserRef = ANONYMOUS,
 ) -> tuple[Outcome, str | None]:
     """Send now, retrying in place; for direct replies, where the user is waiting.
 
@@ -52,7 +54,9 @@ async def deliver(
     for attempt in range(1, attempts + 1):
         retry_after: list[float] = []
         with priority_traffic():
-            outcome, error = await send_once(channel, user_key, replies, on_retry_after=retry_after.append)
+            outcome, error = await send_once(
+                channel, user_key, replies, on_retry_after=retry_after.append, ref=ref
+            )
         if outcome is not Outcome.RETRY_LATER:
             return outcome, error
         if attempt < attempts:
@@ -67,8 +71,10 @@ async def send_once(
     replies: list[Reply],
     *,
     on_retry_after: Callable[[float], None] | None = None,
+    ref: UserRef = ANONYMOUS,
 ) -> tuple[Outcome, str | None]:
-    """One try; a 429 counts as 'retry later' and its wait goes to `on_retry_after`."""
+    """One try; a 429 counts as 'retry later' and its wait goes to `on_retry_after`. Logs name
+    the user by `ref` (a keyed hash), never by their chat id."""
     try:
         await channel.send(user_key, replies)
     except RetryAfter as exc:
@@ -77,14 +83,14 @@ async def send_once(
             on_retry_after(exc.seconds)
         return Outcome.RETRY_LATER, str(exc)
     except Unreachable as exc:
-        log.info("%s user %s is unreachable: %s", channel.name, user_key, exc)
+        log.info("%s user %s is unreachable: %s", channel.name, ref(channel.name, user_key), exc)
         return Outcome.UNREACHABLE, str(exc)
     except WindowClosed as exc:
         return Outcome.WINDOW_CLOSED, str(exc)
     except TransientError as exc:
-        log.warning("%s transient error for %s: %s", channel.name, user_key, exc)
+        log.warning("%s transient error for %s: %s", channel.name, ref(channel.name, user_key), exc)
         return Outcome.RETRY_LATER, str(exc)
     except PermanentError as exc:
-        log.error("%s permanent error for %s: %s", channel.name, user_key, exc)
+        log.error("%s permanent error for %s: %s", channel.name, ref(channel.name, user_key), exc)
         return Outcome.FAILED, str(exc)
     return Outcome.SENT, None

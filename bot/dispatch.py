@@ -22,6 +22,7 @@ from bot import bursts
 from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
+from bot.logref import ANONYMOUS, UserRef
 from content.messages import Reply
 from handlers.conversation import Conversations, Turn, apology
 from handlers.messages import IncomingMessage
@@ -56,8 +57,16 @@ class Recorded:
 
 
 class Dispatcher:
-    def __init__(self, engine: Engine, conversations: Conversations, *, burst_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        conversations: Conversations,
+        *,
+        burst_seconds: float = 0.0,
+        user_ref: UserRef = ANONYMOUS,
+    ) -> None:
         self.engine = engine
+        self.user_ref = user_ref  # how logs name a user (a keyed hash)
         self.conversations = conversations
         # A user's forwarded texts, or the files of one album, arriving within this window are
         # handled together (0: off).
@@ -199,7 +208,7 @@ class Dispatcher:
         for msg in messages:
             replies = await self._answer(update_id, msg)
             if replies:
-                outcome, send_error = await deliver(channel, msg.user_key, replies)
+                outcome, send_error = await deliver(channel, msg.user_key, replies, ref=self.user_ref)
                 if outcome is Outcome.UNREACHABLE:
                     await asyncio.to_thread(self._unreachable, channel_name, msg.user_key, send_error)
                 elif outcome is not Outcome.SENT:

@@ -116,6 +116,7 @@ def build_worker(services: Services, *, name: str | None = None) -> OutboxWorker
         concurrency=settings.outbox_concurrency,
         lease=settings.outbox_lease,
         name=name,
+        user_ref=services.dispatcher.user_ref,
     )
     worker.on_unreachable.append(end_subscriptions_hook(services.engine))
     return worker

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.base import Channel
 from bot.delivery import Outcome, backoff, send_once
+from bot.logref import ANONYMOUS, UserRef
 from content.messages import Reply, replies_from_payload
 from storage import alerts, outbox, users
 from storage.db import transaction
@@ -54,9 +55,11 @@ class OutboxWorker:
         lease: float = 30.0,
         flush_every: float = 1.0,
         name: str | None = None,
+        user_ref: UserRef = ANONYMOUS,
     ) -> None:
         self.engine = engine
         self.channels = channels
+        self.user_ref = user_ref  # how logs name a recipient (a keyed hash)
         self.batch = batch
         self.idle_sleep = idle_sleep
         self.concurrency = concurrency
@@ -200,7 +203,7 @@ class OutboxWorker:
                 return _Result(row, "cancelled")
             retry_after: list[float] = []
             outcome, error = await send_once(
-                channel, row.user_key, replies, on_retry_after=retry_after.append
+                channel, row.user_key, replies, on_retry_after=retry_after.append, ref=self.user_ref
             )
             if outcome is Outcome.SENT:
                 return _Result(row, "sent")

@@ -8,6 +8,9 @@ decrypts, so a key is rotated by putting a new one first and re-encrypting
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +34,8 @@ class Cipher:
             # The message must not echo the key itself.
             raise ValueError("a secret key is not a valid Fernet key (32 url-safe base64 bytes)") from exc
         self._multi = MultiFernet(self._fernets)
+        first = keys[0]
+        self._first = base64.urlsafe_b64decode(first.encode() if isinstance(first, str) else first)
 
     @classmethod
     def from_setting(cls, value: str) -> Cipher:
@@ -44,6 +49,11 @@ class Cipher:
     @property
     def key_count(self) -> int:
         return len(self._fernets)
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for another use (e.g. naming users in logs by a keyed hash), from the current key;
+        it changes when the keys are rotated."""
+        return hmac.new(self._first, b"canhgiac:" + purpose.encode(), hashlib.sha256).digest()
 
     def encrypt(self, text: str | None) -> str | None:
         """Encrypt text; None stays None so optional fields keep their meaning."""

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.logref import UserRef
 from handlers import router
 from storage import inbox
 from storage.db import make_engine, transaction
@@ -182,6 +183,20 @@ async def test_a_send_refused_with_403_marks_the_user_unreachable(webhook: Webho
     assert user is not None and user.unreachable_at is not None
     assert user.unreachable_reason == BLOCKED
     assert webhook.fake.sent() == []
+
+
+async def test_the_unreachable_log_names_a_keyed_hash_not_the_chat_id(
+    webhook: Webhook, caplog: pytest.LogCaptureFixture
+) -> None:
+    webhook.fake.block(777004)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        await webhook.post(text_update("/start", update_id=302, chat_id=777004))
+        await webhook.settle()
+    [line] = [r.getMessage() for r in caplog.records if "is unreachable" in r.getMessage()]
+    assert "777004" not in line
+    # the same keys name the same user the same way in every process
+    ref = UserRef(webhook.services.cipher.derive("log user ref"))
+    assert ref("telegram", "777004") in line and ref("telegram", "777005") not in line
 
 
 async def test_handler_crash_gets_an_apology_and_is_not_retried(
