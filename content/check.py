@@ -137,6 +137,12 @@ class Checker:
             reasons=reasons(evidence, verdict, self._titles),
         )
 
+    def signals(self, text: str) -> set[str]:
+        """The signs `text` shows (threat, urgent, secrecy…), whatever the verdict: the report
+        dialog asks whether a story tells of a threat."""
+        hits = self._matcher.find(self._tokens(text))
+        return {h.phrase.owner[1:] for h in hits if h.phrase.owner.startswith("@")}
+
     def explain(self, text: str) -> dict[str, object]:
         """The phrases behind a check, for tuning and for officers curious why."""
         toks = self._tokens(text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from content.messages import Reply
-from storage import audit, outbox, registry
+from storage import audit, outbox, registry, tip_notices
 from storage.crypto import Cipher
 from storage.models import Tip, TipEntity, TipEvidence, Unit, UnitChat, utcnow
 from storage.tip_codes import format_code, new_code, normalize_code
@@ -126,6 +126,9 @@ class TipDraft:
     contact_consent_at: dt.datetime | None = None
     entities: Sequence[EntityIn] = field(default_factory=tuple)
     evidence: Sequence[EvidenceIn] = field(default_factory=tuple)
+    # a threat going on as the resident writes (with money lost, what makes a tip urgent);
+    # it decides who hears of the tip and is not stored
+    threat_now: bool = False
 
 
 def route_unit(session: Session, province_code: int | None, ward_code: int | None) -> Unit | None:
@@ -167,7 +170,8 @@ def submit_tip(
     notify: OfficerNotify | None = None,
     now: dt.datetime | None = None,
 ) -> Tip:
-    """Create the tip with a fresh code and status "new", and queue the unit's announcement."""
+    """Create the tip with a fresh code and status "new", and queue its announcement: to the
+    unit's group chats, and to the linked chats of the officers whose scope holds it."""
     now = now or utcnow()
     if draft.contact_phone and (draft.anonymous or draft.contact_consent_at is None):
         raise ValueError("a contact phone needs its own consent and a non-anonymous tip")
@@ -235,16 +239,24 @@ def submit_tip(
     )
     if notify is not None:
         replies = notify(tip, unit)
-        for chat in notify_chats(session, unit):
+        chats = notify_chats(session, unit)
+        for chat in chats:
             outbox.enqueue(
                 session,
                 channel=chat.channel,
                 user_key=chat.chat_key,
                 replies=replies,
-                kind="tip_new",
+                kind=tip_notices.NOTICE_KIND,
                 priority=outbox.PRIORITY_NOTIFY,
                 dedupe_key=f"tip:{tip.id}:new:{chat.id}",
             )
+        tip_notices.notify_officers(
+            session,
+            tip,
+            replies,
+            urgent=tip_notices.is_urgent(tip, threat_now=draft.threat_now),
+            already={(chat.channel, chat.chat_key) for chat in chats},
+        )
     session.flush()
     return tip
 

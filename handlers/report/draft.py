@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from content import replies
 from content.result import Entity
 from handlers.context import HandlerContext
 from storage.tips import EntityIn, EvidenceIn, TipDraft
@@ -20,6 +21,8 @@ VERSION = 1
 CONSENT_VERSION = "2026-01"
 MAX_STORY_CHARS = 20_000
 MAX_ENTITIES = 30
+# Schemes whose very nature is a threat in progress (a child "held", a ransom asked).
+THREAT_MODI = frozenset({"virtual-kidnapping"})
 
 Draft = dict[str, Any]
 
@@ -99,15 +102,29 @@ def occurred_on(draft: Draft) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def threat_now(ctx: HandlerContext, draft: Draft, text: str) -> bool:
+    """A threat going on as the resident writes: it happened today or yesterday (Vietnam's
+    date), and it is a kidnapping-style extortion or the story itself tells of a threat (the
+    check engine's 'threat' sign: arrest, a locked account, harm to a relative)."""
+    when = occurred_on(draft)
+    today = ctx.now.astimezone(replies.VN_TZ).date()
+    if when is None or not dt.timedelta(0) <= today - when <= dt.timedelta(days=1):
+        return False
+    if draft.get("modus") in THREAT_MODI:
+        return True
+    return bool(text) and "threat" in ctx.checker.signals(text)
+
+
 def to_tip_draft(ctx: HandlerContext, draft: Draft) -> TipDraft:
     contact = phone(ctx, draft)
+    text = story(ctx, draft)
     return TipDraft(
         reporter_channel=ctx.channel,
         reporter_user_key=ctx.user_key,
         consent_at=dt.datetime.fromisoformat(draft["consent_at"]),
         consent_version=str(draft.get("consent_version", CONSENT_VERSION)),
         modus_id=str(draft.get("modus") or "other"),
-        story=story(ctx, draft),
+        story=text,
         occurred_on=occurred_on(draft),
         amount_lost=draft.get("amount"),
         province_code=draft.get("province"),
@@ -120,4 +137,5 @@ def to_tip_draft(ctx: HandlerContext, draft: Draft) -> TipDraft:
             EvidenceIn(e["kind"], e["filename"], e["mime"], e["size"], e["sha256"], e["key"])
             for e in draft["evidence"]
         ),
+        threat_now=threat_now(ctx, draft, text),
     )

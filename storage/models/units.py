@@ -61,6 +61,8 @@ class Officer(SQLModel, table=True):
     locked_until: dt.datetime | None = Field(default=None, sa_column=ts_column())
     last_login_at: dt.datetime | None = Field(default=None, sa_column=ts_column())
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    # which new tips of their scope reach the officer's linked chats: all, urgent, off
+    tip_notices: str = Field(default="all", max_length=16, sa_column_kwargs={"server_default": "all"})
 
 
 class OfficerLink(SQLModel, table=True):

@@ -364,3 +364,45 @@ def test_announcement_links_to_the_console_and_leaves_out_personal_data(services
     assert 'href="https://cg.example/console/tips/7"' in reply.text
     assert "ACDE-FGHJ" in reply.text and "có để lại số liên hệ" in reply.text
     assert "chuyện riêng" not in reply.text and "z1" not in reply.text
+
+
+def _report_without_loss(c: Conversation, story: str, when: str) -> None:
+    c.say("/baocao")
+    c.press("report:consent:yes")
+    c.press("report:modus:other")
+    c.say(story)
+    c.press("report:story:done")
+    c.say(when)
+    c.press("report:amount:none")
+    c.press("report:ent:ok")
+    c.press("report:ev:done")
+    c.say("ha noi")
+    c.say("hoan kiem")
+    c.press("report:contact:anon")
+    c.press("report:submit")
+    assert "Mã theo dõi" in c.text
+
+
+@pytest.mark.parametrize(
+    ("story", "when", "told"),
+    [
+        ("Họ gọi bảo có lệnh bắt tôi, dọa bắt tạm giam nếu không làm theo", "hôm nay", True),
+        ("Họ gọi bảo có lệnh bắt tôi, dọa bắt tạm giam nếu không làm theo", "5 ngày trước", False),
+        ("Có người gọi mời tôi mở thẻ tín dụng", "hôm nay", False),
+    ],
+)
+def test_an_officer_who_chose_urgent_tips_hears_of_a_threat_going_on(
+    conversation: Conversation, services: Services, world, story: str, when: str, told: bool
+) -> None:  # type: ignore[no-untyped-def]
+    from storage import tip_notices
+    from storage.models import OfficerLink
+
+    with transaction(services.engine) as s:
+        s.add(OfficerLink(officer_id=world.commune_officer, channel="zalo", user_key="hk-zalo"))
+        tip_notices.set_choice(s, officer_id=world.commune_officer, choice="urgent", actor="test")
+    _report_without_loss(conversation, story, when)
+    with Session(services.engine) as s:
+        notices = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "tip_new")).all()
+        to_officer = [m for m in notices if m.user_key == "hk-zalo"]
+        assert bool(to_officer) is told
+        assert [m.user_key for m in notices if m.user_key != "hk-zalo"] == ["-100777"]

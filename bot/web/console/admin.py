@@ -11,7 +11,7 @@ from bot.web.console import context
 from bot.web.console.security import PREFIX, ConsoleRoute, NotFound, Viewer, admin, admin_checked, services_of
 from bot.web.console.templates import VN_TZ, render
 from content import places
-from storage import officer_links, officers, units
+from storage import officer_links, officers, tip_notices, units
 from storage.db import transaction
 from storage.models import utcnow
 
@@ -239,6 +239,21 @@ def officer_unlink(
     with transaction(services_of(request).engine) as session:
         officer_links.remove_link(session, link_id=link_id, officer_id=officer_id, actor=officer.actor)
     return _back(f"/officers/{officer_id}", ok="unlinked")
+
+
+@router.post("/officers/{officer_id}/tip-notices")
+def officer_tip_notices(
+    request: Request,
+    officer_id: int,
+    choice: str = Form("", max_length=16),
+    officer: Viewer = Depends(admin_checked),
+) -> Response:
+    with transaction(services_of(request).engine) as session:
+        try:
+            tip_notices.set_choice(session, officer_id=officer_id, choice=choice, actor=officer.actor)
+        except officers.OfficerError as exc:
+            return _back(f"/officers/{officer_id}", err=exc.code)
+    return _back(f"/officers/{officer_id}", ok="tip_notices")
 
 
 # --- Audit log ---------------------------------------------------------------------------------

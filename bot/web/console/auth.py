@@ -26,7 +26,7 @@ from bot.web.console.security import (
     viewer,
 )
 from bot.web.console.templates import render
-from storage import console_sessions, officer_links, officers
+from storage import console_sessions, officer_links, officers, tip_notices
 from storage.db import transaction
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -141,6 +141,18 @@ def my_unlink(request: Request, link_id: int, officer: Viewer = Depends(checked)
             session, link_id=link_id, officer_id=officer.officer_id, actor=officer.actor
         )
     return RedirectResponse(f"{PREFIX}/me?ok=unlinked", status_code=303)
+
+
+@router.post("/me/tip-notices")
+def my_tip_notices(
+    request: Request, choice: str = Form("", max_length=16), officer: Viewer = Depends(checked)
+) -> Response:
+    with transaction(services_of(request).engine) as session:
+        try:
+            tip_notices.set_choice(session, officer_id=officer.officer_id, choice=choice, actor=officer.actor)
+        except officers.OfficerError as exc:
+            return RedirectResponse(f"{PREFIX}/me?err={exc.code}", status_code=303)
+    return RedirectResponse(f"{PREFIX}/me?ok=tip_notices", status_code=303)
 
 
 @router.post("/me/password")

@@ -13,8 +13,10 @@ from typing import Any
 from sqlmodel import Session
 
 from content import places
-from storage import audit, officer_links, officers, units
+from storage import audit, officer_links, officers, tip_notices, units
 from storage.models import AuditEntry, Officer, OfficerLink, Unit, UnitChat
+from storage.tip_notices import ALL as NOTICES_ALL
+from storage.tip_notices import CHOICES as NOTICE_CHOICES
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class MePage:
     link_code_action: str
     link_code: str | None = None
     link_code_expires: dt.datetime | None = None
+    # which new tips reach the linked chats; administrators hear of none this way
+    tip_notices: str = NOTICES_ALL
+    tip_notices_action: str | None = None
+    tip_notice_choices: tuple[str, ...] = NOTICE_CHOICES
 
 
 def me_page(
@@ -54,6 +60,8 @@ def me_page(
         link_code_action=f"{base}/link-code",
         link_code=code[0] if code else None,
         link_code_expires=code[1] if code else None,
+        tip_notices=officer.tip_notices,
+        tip_notices_action=None if officer.role == "admin" else f"{base}/tip-notices",
     )
 
 
@@ -133,6 +141,8 @@ class ProvinceGroup:
 class UnitsPage:
     groups: list[ProvinceGroup]
     provinces_without_unit: list[places.Place]
+    # units from which a new tip would reach nobody (no group chat, no linked officer)
+    unheard: list[Unit] = field(default_factory=list)
 
 
 def units_page(session: Session) -> UnitsPage:
@@ -152,7 +162,11 @@ def units_page(session: Session) -> UnitsPage:
             )
         )
     covered = {u.province_code for u in provinces}
-    return UnitsPage(groups, [p for p in places.provinces() if p.province_code not in covered])
+    return UnitsPage(
+        groups,
+        [p for p in places.provinces() if p.province_code not in covered],
+        unheard=tip_notices.unheard_units(session),
+    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,7 @@ class UnitDetail:
     officers: list[Officer]
     wards_without_unit: list[places.Place]
     channels: tuple[str, ...] = units.CHAT_CHANNELS
+    unheard: bool = False  # a new tip here would reach nobody
 
 
 def unit_detail(session: Session, unit_id: int) -> UnitDetail | None:
@@ -189,6 +204,7 @@ def unit_detail(session: Session, unit_id: int) -> UnitDetail | None:
         chats=units.chats_of(session, [unit.id]),
         officers=officers.list_officers(session, unit_ids=[unit.id]),
         wards_without_unit=missing,
+        unheard=any(u.id == unit.id for u in tip_notices.unheard_units(session)),
     )
 
 

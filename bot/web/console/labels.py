@@ -30,6 +30,12 @@ ENTITY_KINDS: dict[str, str] = {
     "url": "Đường link",
 }
 
+TIP_NOTICES: dict[str, str] = {
+    "all": "Mọi tin báo mới thuộc địa bàn của tôi",
+    "urgent": "Chỉ tin báo khẩn: đã mất tiền, hoặc đang bị đe dọa",
+    "off": "Không nhận",
+}
+
 CHANNELS: dict[str, str] = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web"}
 
 ALERT_STATUSES: dict[str, str] = {
@@ -76,6 +82,7 @@ NOTICES: dict[str, str] = {
     "officer_updated": "Đã cập nhật tài khoản.",
     "password": "Đã đổi mật khẩu. Các phiên đăng nhập cũ đã kết thúc.",
     "unlinked": "Đã gỡ liên kết tài khoản chat.",
+    "tip_notices": "Đã lưu lựa chọn nhận thông báo tin báo mới.",
     "logged_out": "Bạn đã đăng xuất.",
     "alert_scheduled": "Đã tạo cảnh báo. Hệ thống gửi vào giờ đã chọn (gửi ngay nếu không chọn giờ).",
     "alert_pending": "Đã tạo cảnh báo. Cảnh báo chờ một cán bộ khác duyệt rồi mới gửi.",
@@ -103,6 +110,7 @@ PROBLEMS: dict[str, str] = {
     "unit_mismatch": "Cán bộ cấp tỉnh thuộc đơn vị cấp tỉnh, cán bộ cấp xã thuộc đơn vị cấp xã.",
     "self_deactivate": "Bạn không thể tự khóa tài khoản của mình.",
     "officer_unknown": "Không tìm thấy tài khoản.",
+    "notice_choice_unknown": "Lựa chọn nhận thông báo không hợp lệ.",
     "province_unknown": "Không có tỉnh/thành này trong danh mục.",
     "ward_unknown": "Không có xã/phường này trong danh mục.",
     "province_unit_missing": "Cần tạo đơn vị cấp tỉnh trước.",

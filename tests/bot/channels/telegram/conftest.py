@@ -88,6 +88,7 @@ class Webhook:
     client: httpx.AsyncClient
     services: Any
     fake: FakeTelegram
+    app: Any = None  # the whole web app, for a test that also drives the console
 
     async def post(self, update: Any, *, secret: str | None = SECRET) -> httpx.Response:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
@@ -112,7 +113,7 @@ async def running_app(settings: Any, library: Any, fake: FakeTelegram) -> AsyncI
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                yield Webhook(client=client, services=services, fake=fake)
+                yield Webhook(client=client, services=services, fake=fake, app=app)
     finally:
         services.engine.dispose()
 
