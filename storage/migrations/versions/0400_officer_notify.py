@@ -1,7 +1,7 @@
 """officers choose which new tips reach their linked chats
 
 Revision ID: 0400_officer_notify
-Revises: 0350_login_failures
+Revises: 0460_login_attempt_account
 Create Date: 2026-12-03 11:00:00.000000
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0400_officer_notify'
-down_revision: str | None = '0350_login_failures'
+down_revision: str | None = '0460_login_attempt_account'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
