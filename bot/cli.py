@@ -153,6 +153,32 @@ def content_check(path: Path | None) -> None:
 
 
 @main.group()
+def model() -> None:
+    """The learned part of the scam check."""
+
+
+@model.command("train")
+@click.option("--cv/--no-cv", default=True, show_default=True, help="Print cross-validated figures first.")
+def model_train(cv: bool) -> None:
+    """Retrain the check model from content/corpus/ and write it beside the engine."""
+    from bot.commands.model_train import cross_validate, model_path, train
+    from content import Checker
+    from content.corpus import generate, split_pairs, vocabulary
+    from content.library import load_library
+
+    samples = generate()
+    words, pairs = vocabulary(samples)
+    checker = Checker(load_library(), model=None, words=words, pairs=split_pairs(pairs))
+    click.echo(f"Kho huấn luyện: {len(samples)} tin nhắn.")
+    if cv:
+        click.echo("Kiểm định chéo (5 phần, theo mẫu câu):")
+        for line in cross_validate(checker.analysis_tokens, samples).lines():
+            click.echo("  " + line)
+    meta = train(checker.analysis_tokens)
+    click.echo(f"Đã ghi {model_path()} (dấu vân tay kho: {meta['fingerprint']}).")
+
+
+@main.group()
 def db() -> None:
     """The database."""
 

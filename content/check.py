@@ -6,18 +6,23 @@ must take well under that; the chat, the console and `canhgiac check` share it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
 
+from content.disguise import Undisguised, Undisguiser
 from content.extract import extract
 from content.lexicon import lines
 from content.lookalike import brand_kind
-from content.normalize import tokens
+from content.model import CheckModel, load_model
+from content.normalize import fold, tokens
 from content.result import CheckResult, Entity, ModusScore, RegistryLookup, no_registry
 from content.schema import Card
-from content.score import Matcher, ModusScorer, Phrase, compile_phrase
+from content.score import CardScore, Matcher, ModusScorer, Phrase, compile_phrase
 from content.verdict import Evidence, decide, reasons
+from content.voice import VoiceReader, negated, voice_phrases
 
 __all__ = ["MAX_ANALYSED", "MAX_LISTED", "MIN_LISTED", "CardSource", "Checker"]
 
@@ -25,9 +30,13 @@ MAX_ANALYSED = 20_000  # characters read for phrases; a story never needs more
 MAX_LISTED = 5
 MIN_LISTED = 0.1
 _LEGIT = ("legit", "warning")
+GENUINE = "genuine"
 # A link imitating a bank or a state service is itself evidence of these (fixed) modus.
 _LOOKALIKE_MODUS = {"bank": "fake-bank", "gov": "fake-egov"}
 LOOKALIKE_HINT = 1.0
+# How much the learned model adds to a modus: the blend is 1 - (1 - phrases)(1 - w·p).
+MODEL_WEIGHT = 0.8
+_SHIPPED = "shipped"
 TYPO_MIN = 5  # shortest library word whose one-letter-short misspelling is repaired
 
 
@@ -71,8 +80,26 @@ def _typo_map(phrases: Iterable[Phrase]) -> dict[str, str]:
     return out
 
 
-def _extract_tuple(text: str) -> tuple[Entity, ...]:
-    return tuple(extract(text))
+def _library_words(cards: Sequence[Card]) -> Counter[str]:
+    words: Counter[str] = Counter()
+    for card in cards:
+        for text in (card.title, card.summary, *card.phrases.strong, *card.phrases.weak):
+            words.update(t for t in fold(text).split() if t.isalpha())
+    return words
+
+
+def _blend(phrases: Sequence[CardScore], probs: dict[str, float] | None) -> list[CardScore]:
+    """Phrase scores raised by the model's probability of each modus, best first."""
+    if not probs:
+        return list(phrases)
+    by_id = {s.card_id: s for s in phrases}
+    out = []
+    for card_id in by_id.keys() | {k for k, p in probs.items() if p >= 0.05 and k != GENUINE}:
+        base = by_id.get(card_id) or CardScore(card_id, 0.0, (), (), ())
+        value = 1.0 - (1.0 - base.score) * (1.0 - MODEL_WEIGHT * probs.get(card_id, 0.0))
+        out.append(replace(base, score=value))
+    out.sort(key=lambda s: (-s.score, -len(s.strong), s.card_id))
+    return out
 
 
 def _hints(entities: Iterable[Entity]) -> dict[str, float]:
@@ -87,17 +114,41 @@ def _hints(entities: Iterable[Entity]) -> dict[str, float]:
 class Checker:
     """Scores a text against every modus card and returns the contract's result."""
 
-    def __init__(self, library: CardSource | Iterable[Card]) -> None:
+    def __init__(
+        self,
+        library: CardSource | Iterable[Card],
+        model: CheckModel | str | None = _SHIPPED,
+        words: dict[str, int] | None = None,
+        pairs: dict[tuple[str, str], int] | None = None,
+    ) -> None:
+        """`model`: the shipped one by default, None for phrases alone; `words` and
+        `pairs` add to the vocabulary the de-disguising stage trusts (for training)."""
         cards: Sequence[Card] = library.modus_cards() if hasattr(library, "modus_cards") else list(library)
         cards = [c for c in cards if c.kind == "modus"]
         self._titles = {c.id: c.title for c in cards}
         self._scorer = ModusScorer(cards)
         signals = _signal_phrases()
-        self._matcher = Matcher([*self._scorer.phrases, *signals])
+        self._matcher = Matcher([*self._scorer.phrases, *signals, *voice_phrases()])
         self._typos = _typo_map([*self._scorer.phrases, *signals])
-        # The entities of the last texts: a caller that asked for their keys ahead of the
-        # check (to look up many texts at once) does not pay for the extraction twice.
-        self._entities = lru_cache(maxsize=128)(_extract_tuple)
+        self.model: CheckModel | None = load_model() if model == _SHIPPED else model  # type: ignore[assignment]
+        if self.model is not None and set(self.model.labels) - {GENUINE} - set(self._titles):
+            self.model = None  # trained for another library (a test library): phrases alone
+        vocab = _library_words(cards)
+        vocab.update(self.model.words if self.model else {})
+        vocab.update(words or {})
+        self._undisguiser = Undisguiser(vocab, {**(self.model.pairs if self.model else {}), **(pairs or {})})
+        self._voice = VoiceReader()
+        # The analysis of the last texts: a caller that asked for their entity keys ahead
+        # of the check (to look up many texts at once) does not pay for it twice.
+        self._undisguised = lru_cache(maxsize=128)(self._undisguiser.undisguise)
+        self._entities = lru_cache(maxsize=128)(self._extract)
+
+    def _extract(self, text: str) -> tuple[Entity, ...]:
+        return tuple(extract(self._undisguised(text[:MAX_ANALYSED]).text + text[MAX_ANALYSED:]))
+
+    def analysis_tokens(self, text: str) -> list[str]:
+        """The tokens the phrases and the model read: de-disguised, normalised, repaired."""
+        return self._tokens(self._undisguised(text[:MAX_ANALYSED]).text)
 
     @property
     def modus_ids(self) -> list[str]:
@@ -117,15 +168,31 @@ class Checker:
             text = bytes(text).decode("utf-8", errors="replace")
         elif not isinstance(text, str):
             text = str(text)
+        undisguised: Undisguised = self._undisguised(text[:MAX_ANALYSED])
         entities = list(self._entities(text))
-        toks = self._tokens(text)
+        toks = self._tokens(undisguised.text)
         hits = self._matcher.find(toks)
-        scores = self._scorer.score(hits, toks, _hints(entities))
+        probs = self.model.probabilities(toks) if self.model is not None else None
+        scores = _blend(self._scorer.score(hits, toks, _hints(entities)), probs)
         signal_hits = {h.phrase.text for h in hits if h.phrase.owner[1:] in _LEGIT}
-        signals = {h.phrase.owner[1:] for h in hits if h.phrase.owner.startswith("@")}
+        # A red flag said in the negative ("không cung cấp mã OTP") is advice, not a flag.
+        signals = {
+            h.phrase.owner[1:]
+            for h in hits
+            if h.phrase.owner.startswith("@") and (h.phrase.owner[1:] in _LEGIT or not negated(toks, h.start))
+        }
         keys = [e.key for e in entities]
         reported = {k: v for k, v in lookup(keys).items() if v} if keys else {}
-        evidence = Evidence(scores, signals, len(signal_hits), entities, reported)
+        evidence = Evidence(
+            scores,
+            signals,
+            len(signal_hits),
+            entities,
+            reported,
+            voice=self._voice.read(undisguised.text, toks, hits),
+            disguised=undisguised.disguised,
+            p_scam=None if probs is None else 1.0 - probs.get(GENUINE, 0.0),
+        )
         verdict = decide(evidence)
         return CheckResult(
             verdict=verdict,
@@ -145,9 +212,12 @@ class Checker:
 
     def explain(self, text: str) -> dict[str, object]:
         """The phrases behind a check, for tuning and for officers curious why."""
-        toks = self._tokens(text)
+        toks = self.analysis_tokens(text)
         hits = self._matcher.find(toks)
+        probs = self.model.probabilities(toks) if self.model is not None else {}
         return {
+            "undisguised": self._undisguised(text[:MAX_ANALYSED]).text,
+            "model": {k: round(v, 3) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])[:4]},
             "tokens": " ".join(toks),
             "signals": sorted(
                 {f"{h.phrase.owner}:{h.phrase.text}" for h in hits if h.phrase.owner.startswith("@")}

@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["clean", "fold", "normalize", "repair_token", "tokens"]
+__all__ = ["clean", "fold", "is_syllable", "normalize", "repair_token", "tokens"]
 
 # Combining marks Vietnamese needs; every other mark is decoration or obfuscation.
 _VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
@@ -108,7 +108,8 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d").replace("ð", "d")
 
 
-def _is_syllable(token: str) -> bool:
+def is_syllable(token: str) -> bool:
+    """A folded token shaped like one Vietnamese syllable (onset, vowel nucleus, coda)."""
     return _SYLLABLE_RE.fullmatch(token) is not None
 
 
@@ -122,12 +123,12 @@ def repair_token(token: str) -> str:
     if len(token) < 2 or token in _teencode():
         return token
     squeezed = re.sub(r"([a-z])\1{2,}", r"\1", token)
-    if _is_syllable(squeezed):
+    if is_syllable(squeezed):
         return squeezed
     if token[0].isalpha() and any(c.isdigit() for c in token):
         if re.fullmatch(r"[a-z]+(?:[1-9]{1,2}[a-z]*)+", token):
             vni = re.sub(r"[1-9]", "", token)
-            if _is_syllable(vni):
+            if is_syllable(vni):
                 return vni
         return token
     telex = squeezed
@@ -135,7 +136,7 @@ def repair_token(token: str) -> str:
         telex = telex[:-1]
     for old, new in _TELEX_PAIRS + _TELEX_W:
         telex = telex.replace(old, new)
-    if telex != squeezed and _is_syllable(telex):
+    if telex != squeezed and is_syllable(telex):
         return telex
     return squeezed
 

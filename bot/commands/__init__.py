@@ -1,0 +1,1 @@
+"""The `canhgiac` command's subcommands that have grown beyond a few lines."""
