@@ -18,7 +18,7 @@ from content.lexicon import lines
 from content.lookalike import brand_kind
 from content.model import CheckModel, load_model
 from content.normalize import fold, tokens
-from content.result import CheckResult, Entity, ModusScore, RegistryLookup, no_registry
+from content.result import CheckResult, Entity, ModusScore, RegistryLookup, Verdict, no_registry
 from content.schema import Card
 from content.score import CardScore, Matcher, ModusScorer, Phrase, compile_phrase
 from content.verdict import Evidence, decide, reasons
@@ -202,6 +202,7 @@ class Checker:
             entities=entities,
             reported=reported,
             reasons=reasons(evidence, verdict, self._titles),
+            looks_genuine=verdict is Verdict.NO_MATCH and evidence.genuine_voice(),
         )
 
     def signals(self, text: str) -> set[str]:

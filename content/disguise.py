@@ -76,7 +76,7 @@ class Undisguised:
     @property
     def disguised(self) -> bool:
         """Written against filters: one hidden-letter trick, or two words rewritten."""
-        strong = {"invisible", "homoglyph", "emoji", "spaced"}
+        strong = {"invisible", "fullwidth", "homoglyph", "emoji", "spaced"}
         return bool(strong & set(self.tricks)) or self.words_changed >= 2
 
 

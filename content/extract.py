@@ -14,8 +14,8 @@ from functools import lru_cache
 
 import phonenumbers
 
-from content.lexicon import bank_aliases, shorteners, tlds
-from content.lookalike import decode_host, lookalike_of
+from content.lexicon import bank_aliases, tlds
+from content.lookalike import decode_host, is_shortener, lookalike_of
 from content.normalize import clean
 from content.result import Entity
 
@@ -48,6 +48,8 @@ _ACCOUNT_CUE = re.compile(
 )
 _NOT_ACCOUNT = re.compile(r"\b(?:otp|ma|code|ref|don hang|ma don|mvd|hoa don|so du)\b[^0-9]{0,12}$")
 _CUE_WINDOW = 48
+_BANK_BESIDE = 16
+_PHONE_CUE = re.compile(r"\b(?:sdt|sđt|so dien thoai|dt|lien he|lh|goi|hotline|zalo|phone|call)\b")
 _PHONE_CUE_WINDOW = 20
 _BANK_BEFORE = 40
 _BANK_AFTER = 30
@@ -133,12 +135,19 @@ def _account_digits(run: str) -> str | None:
     return digits if 6 <= len(digits) <= 19 else None
 
 
-def _nearest_bank(folded: str, start: int, end: int, banks: list[tuple[int, int, str]]) -> str | None:
+def _nearest_bank(
+    folded: str,
+    start: int,
+    end: int,
+    banks: list[tuple[int, int, str]],
+    before: int = _BANK_BEFORE,
+    after: int = _BANK_AFTER,
+) -> str | None:
     best: tuple[int, str] | None = None
     for b_start, b_end, code in banks:
-        if start - _BANK_BEFORE <= b_end <= start:
+        if start - before <= b_end <= start:
             dist = start - b_end
-        elif end <= b_start <= end + _BANK_AFTER:
+        elif end <= b_start <= end + after:
             dist = b_start - end
         else:
             continue
@@ -165,12 +174,31 @@ def _urls(text: str) -> tuple[list[tuple[int, Entity]], list[tuple[int, int]]]:
             continue
         host = m.group(1).lower()
         labels = host.split(".")
-        if labels[-1] not in known or not re.search(r"[^\W\d_]", labels[-2]):
+        if labels[-1] not in known:
             continue
+        if not re.search(r"[^\W\d_]", labels[-2]) and not (len(labels) == 2 and len(labels[0]) >= 3):
+            continue  # "3.500.com" is no host; "470420.com" is one
         tail = m.group(2).rstrip(_TRAILING)
         found.append((m.start(), _url_entity(f"http://{host}{tail}", host)))
         spans.append((m.start(), m.start() + len(m.group(1)) + len(tail)))
     return found, spans
+
+
+_CHAT_LINK_HOSTS = frozenset(["zalo.me", "wa.me", "t.me"])
+
+
+def _phones_in_links(urls: list[tuple[int, Entity]]) -> list[tuple[int, Entity]]:
+    """`zalo.me/0937441240`: a chat link that carries a phone number."""
+    out = []
+    for at, entity in urls:
+        if entity.host not in _CHAT_LINK_HOSTS:
+            continue
+        path = entity.value.split(entity.host, 1)[-1].strip("/").split("/")[0].split("?")[0]
+        if path.lstrip("+").isdigit():
+            phone = _phone(path.lstrip("+"), path.startswith("+") or entity.host == "wa.me")
+            if phone:
+                out.append((at + 1, Entity(kind="phone", value=phone)))
+    return out
 
 
 def _url_entity(value: str, host: str) -> Entity:
@@ -181,7 +209,7 @@ def _url_entity(value: str, host: str) -> Entity:
         value=value,
         host=host,
         lookalike_of=lookalike_of(decoded),
-        shortener=host in shorteners(),
+        shortener=is_shortener(host),
         punycode=decoded != host or not host.isascii(),
     )
 
@@ -191,6 +219,7 @@ def extract(text: str) -> list[Entity]:
     text = _HXXP.sub(r"http\1://", _DEFANG.sub(".", clean(text[:MAX_TEXT])))
     folded = _fold_aligned(text)
     found, url_spans = _urls(text)
+    found += _phones_in_links(found)
     banks = [(m.start(), m.end(), bank_aliases()[m.group(0)]) for m in _bank_re().finditer(folded)]
     for m in _DIGIT_RUN.finditer(text):
         start, end, run = m.start(), m.end(), m.group(0)
@@ -201,9 +230,22 @@ def extract(text: str) -> list[Entity]:
         if end < len(text) and text[end] in "/:":
             continue  # dates and times: 15/06, 14:22
         phone = _phone_in_run(run)
-        if phone:
-            found.append((start, Entity(kind="phone", value=phone)))
         account = _account_digits(run)
+        bare = account is not None and not text[:start].strip() and not text[end:].strip()
+        # A number written against a bank's name is its account, not also a phone,
+        # unless the words just before it say it is one ("liên hệ 0912…").
+        beside_bank = bool(
+            account
+            and not bare
+            and _nearest_bank(folded, start, end, banks, _BANK_BESIDE, _BANK_BESIDE)
+            and not _PHONE_CUE.search(folded, max(0, start - _BANK_BESIDE), start)
+        )
+        if phone and not beside_bank:
+            found.append((start, Entity(kind="phone", value=phone)))
+        if bare and account is not None:
+            # A number pasted alone: look it up as every kind it can be.
+            found.append((start + 1, Entity(kind="bank_account", value=account)))
+            continue
         if account is None or _UNIT_AFTER.match(folded, end):
             continue
         glued = re.search(r"([a-z]+)$", folded[max(0, start - 8) : start])

@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from content.lexicon import brands, risky_tlds, tlds
+from content.lexicon import brands, risky_tlds, shorteners, tlds
 
 __all__ = [
     "LookalikeIndex",
     "brand_kind",
     "decode_host",
     "is_risky_tld",
+    "is_shortener",
     "lookalike_of",
     "registrable_domain",
 ]
@@ -64,6 +65,15 @@ def registrable_domain(host: str) -> str:
     if len(labels) >= 3 and ".".join(labels[-2:]) in suffixes:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
+
+
+def is_shortener(host: str) -> bool:
+    """A link service that hides the destination: listed hosts, and subdomains of `*.` entries."""
+    host = host.lower()
+    listed = shorteners()
+    if host in listed:
+        return True
+    return any(entry.startswith("*.") and host.endswith(entry[1:]) for entry in listed)
 
 
 def is_risky_tld(host: str) -> bool:
@@ -121,8 +131,8 @@ class LookalikeIndex:
     def lookalike_of(self, host: str) -> str | None:
         """The genuine domain `host` imitates, or None."""
         host = decode_host(host.lower().strip("."))
-        if not host or self._is_genuine(host):
-            return None
+        if not host or self._is_genuine(host) or is_shortener(host):
+            return None  # a link service's subdomain hides a link; it imitates no one
         skel = skeleton(host)
         parts = [p for p in re.split(r"[.\-]", skel) if p]
         found: list[str] = [m.group(0) for m in self._long_re.finditer(skel)]

@@ -61,6 +61,11 @@ class Reason:
     text: str
 
 
+# No card is named to a resident below this score: a weak likeness would mislead
+# ("Giống chiêu: Làm quen qua mạng" under a bank's one-time code).
+NAME_MIN = 0.35
+
+
 @dataclass(frozen=True)
 class CheckResult:
     verdict: Verdict
@@ -68,10 +73,18 @@ class CheckResult:
     entities: list[Entity] = field(default_factory=list)
     reported: Mapping[tuple[str, str], int] = field(default_factory=dict)
     reasons: list[Reason] = field(default_factory=list)
+    looks_genuine: bool = False  # a genuine shape or a protective voice decided it
 
     @property
     def top_modus(self) -> str | None:
         return self.modus[0].id if self.modus else None
+
+    @property
+    def named_modus(self) -> str | None:
+        """The modus a reply may name: none for `no_match`, none below `NAME_MIN`."""
+        if self.verdict is Verdict.NO_MATCH or not self.modus or self.modus[0].score < NAME_MIN:
+            return None
+        return self.modus[0].id
 
     def reports_for(self, entity: Entity) -> int:
         return self.reported.get(entity.key, 0)

@@ -25,7 +25,7 @@ import phonenumbers
 
 from content.lexicon import lines
 from content.lookalike import is_risky_tld
-from content.result import Entity, Reason, Verdict
+from content.result import NAME_MIN, Entity, Reason, Verdict
 from content.score import CardScore
 from content.voice import Voice
 
@@ -39,7 +39,6 @@ P_SUGGEST = 0.6  # the model's probability that a message is a scam, to suggest 
 P_ACT = 0.8  # … and to call it likely, with a concrete red flag
 P_SURE = 0.9  # … so sure that a call to act is enough beside a weak match
 P_NOTICE = 0.5  # below this probability of a scam, a protective voice reads as a notice
-NAME_MIN = SUGGEST  # no card is named to a resident below this score
 # Calls to act that make a message in a genuine shape a lure all the same.
 _LURE_ASKS = ("cung cap ma", "doc ma", "gui ma", "cung cap otp", "doc otp", "gui otp", "cai dat",
               "cai ung dung", "tai ung dung", "tai app", "ket ban zalo", "ket ban", "add zalo",
@@ -207,6 +206,8 @@ def reasons(ev: Evidence, verdict: Verdict, titles: Mapping[str, str]) -> list[R
         out.extend(Reason(flag, text[flag]) for flag in ev.flags)
         if ev.disguised:
             out.append(Reason("disguised", text["disguised"]))
-    if "warning" in ev.signals and not out:
+    if verdict is Verdict.NO_MATCH and ev.genuine_voice():
+        out.append(Reason("genuine", text["genuine"]))
+    elif "warning" in ev.signals and not out:
         out.append(Reason("warning", text["warning"]))
     return out[:MAX_REASONS]

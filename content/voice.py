@@ -48,9 +48,17 @@ SHAPES: dict[str, re.Pattern[str]] = {
 _PROTECTIVE_SHAPES = {"otp": "protect", "login_alert": "protect"}
 
 
+_OR = frozenset(["hay", "hoac", "va", "cung"])
+COORDINATED_WINDOW = 12  # "không gọi điện yêu cầu cung cấp mã OTP hay cài ứng dụng"
+
+
 def negated(toks: Sequence[str], start: int) -> bool:
-    """A negator among the few words before `start` ("tuyệt đối không cung cấp")."""
-    return any(t in NEGATORS for t in toks[max(0, start - NEGATION_WINDOW) : start])
+    """A negator among the few words before `start` ("tuyệt đối không cung cấp"), or
+    before an "or" that joins this action to a negated one."""
+    window = NEGATION_WINDOW
+    if _OR & set(toks[max(0, start - 3) : start]):
+        window = COORDINATED_WINDOW
+    return any(t in NEGATORS for t in toks[max(0, start - window) : start])
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,15 @@ class Voice:
 
     @property
     def protective_only(self) -> bool:
-        """Every call to action is protective, or the message only warns."""
-        return not self.asks and (self.protective > 0 or self.warns > 0)
+        """Every call to action is protective, or the message only warns.
+
+        A warning quotes the trick ("đối tượng đòi chuyển tiền vào tài khoản tạm giữ"):
+        when it warns twice and advises at least as often as it quotes, the quoted
+        demands are the scammer's, not the sender's.
+        """
+        if not self.asks:
+            return self.protective > 0 or self.warns > 0
+        return self.warns >= 2 and self.protective >= len(self.asks)
 
 
 def _phrases() -> list[Phrase]:

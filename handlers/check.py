@@ -57,12 +57,13 @@ def summarise(result: CheckResult) -> dict[str, Any]:
 
 
 def verdict_reply(ctx: HandlerContext, result: CheckResult, *, bundled: int = 1) -> Reply:
-    card = ctx.library.get(result.top_modus) if result.top_modus else None
+    card = ctx.library.get(result.named_modus) if result.named_modus else None
     text = replies.render(
         "check_result",
         bundled=bundled,
         verdict=result.verdict.value,
         verdict_label=replies.label(f"verdict_{result.verdict.value}"),
+        looks_genuine=result.looks_genuine,
         card=card,
         # the card's title already names the modus
         reasons=[r.text for r in result.reasons if not (card is not None and r.code == "modus")],

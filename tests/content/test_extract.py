@@ -85,9 +85,52 @@ def test_digits_without_a_cue_are_not_accounts() -> None:
     assert _values("Nam 2025 co 123456789 nguoi", "bank_account") == []
 
 
-def test_phone_used_as_account_is_both() -> None:
-    kinds = {e.kind for e in extract("STK 0912345678 MB Bank")}
-    assert kinds == {"phone", "bank_account"}
+def test_a_number_next_to_a_bank_is_an_account_not_also_a_phone() -> None:
+    found = [(e.kind, e.value, e.bank) for e in extract("STK 0912345678 MB Bank")]
+    assert found == [("bank_account", "0912345678", "MB")]
+
+
+def test_a_phone_with_no_bank_named_stays_a_phone() -> None:
+    assert [(e.kind, e.value) for e in extract("goi lai so 0912345678 nhe")] == [("phone", "+84912345678")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0123456789", {("bank_account", "0123456789")}),
+        ("  1903 5678 1234 ", {("bank_account", "190356781234")}),
+        ("0912345678", {("phone", "+84912345678"), ("bank_account", "0912345678")}),
+    ],
+)
+def test_a_number_pasted_alone_is_every_kind_it_can_be(text: str, expected: set[tuple[str, str]]) -> None:
+    assert {(e.kind, e.value) for e in extract(text)} == expected
+
+
+def test_a_chat_link_carries_its_phone_number() -> None:
+    found = {(e.kind, e.value) for e in extract("ket ban qua zalo.me/0937441240 de nhan viec")}
+    assert ("phone", "+84937441240") in found
+    assert ("url", "http://zalo.me/0937441240") in found
+
+
+def test_an_all_digit_host_is_a_host_but_an_amount_is_not() -> None:
+    assert [e.host for e in extract("choi ngay tai 470420.com nhe")] == ["470420.com"]
+    assert extract("gia chi 3.500.000d, giam 1.200 con") == []
+
+
+@pytest.mark.parametrize(
+    ("host", "imitates"),
+    [
+        ("vcbdigibank.page.link", None),  # a link service's subdomain
+        ("mbbank.go.link", None),
+        ("km.vtmoney.vn", None),  # the brand's own registered domain
+        ("uudai.vietcombank.com.vn", None),
+        ("vietcombank.vn-ms.top", "vietcombank.com.vn"),  # the brand in a junk domain
+    ],
+)
+def test_lookalikes_spare_link_services_and_brands_own_domains(host: str, imitates: str | None) -> None:
+    found = [e for e in extract(f"xem tai {host}/khuyen-mai") if e.kind == "url"]
+    assert [e.host for e in found] == [host]
+    assert found[0].lookalike_of == imitates
 
 
 @pytest.mark.parametrize(

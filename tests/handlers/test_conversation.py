@@ -156,3 +156,22 @@ def test_a_batch_of_chats_sees_the_registry_as_one_message_would(services) -> No
     for key in ("a", "b", "c"):
         alone = conversations.handle(IncomingMessage(channel="t", user_key=key + "2", text=texts[key]))
         assert "\n".join(c for r in render(alone, caps) for c in r.chunks) == answers[key]
+
+
+def test_a_genuine_one_time_code_names_no_card_and_says_it_looks_genuine(conversation: Conversation) -> None:
+    conversation.say("Agribank: 418022 la ma OTP xac nhan chuyen 1.500.000d. Khong cung cap ma nay cho ai.")
+    assert "CHƯA THẤY DẤU HIỆU" in conversation.text
+    assert "Giống chiêu" not in conversation.text
+    assert "giống một tin nhắn thật" in conversation.text
+    assert "guide:after-scam" in conversation.payloads
+
+
+def test_a_bare_account_number_is_looked_up_in_the_registry(conversation: Conversation, services) -> None:  # type: ignore[no-untyped-def]
+    from storage import registry
+    from storage.db import transaction
+
+    with transaction(services.engine) as session:
+        registry.confirm_entity(session, kind="bank_account", value="0123456789", count=3)
+    conversation.say("0123456789")
+    assert "đã bị báo cáo 3 lần" in conversation.text
+    assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in conversation.text
