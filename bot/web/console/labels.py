@@ -36,7 +36,19 @@ TIP_NOTICES: dict[str, str] = {
     "off": "Không nhận",
 }
 
-CHANNELS: dict[str, str] = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web"}
+CHANNELS: dict[str, str] = {
+    "telegram": "Telegram",
+    "zalo": "Zalo",
+    "zalo_bot": "Zalo (bot)",
+    "web": "Trò chuyện trên web",
+    "terminal": "Dòng lệnh trên máy chủ",
+}
+
+
+def channel(name: str) -> str:
+    """A channel's name for officers; an unknown one is not shown raw."""
+    return CHANNELS.get(name, "kênh khác")
+
 
 ALERT_STATUSES: dict[str, str] = {
     "draft": "Nháp",

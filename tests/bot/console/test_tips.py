@@ -213,7 +213,9 @@ def test_exports_neutralise_formulas_keep_vietnamese_and_are_audited(
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     story = sheet.cell(row=2, column=11)
-    assert story.data_type == "s" and str(story.value).startswith("'=HYPERLINK")
+    assert story.data_type == "s" and story.quotePrefix  # shown as text, never run
+    assert story.value == '=HYPERLINK("http://x.example","Bấm vào")'  # no visible apostrophe
+    assert sheet.cell(row=2, column=10).value == "@cmd"
     assert sheet.cell(row=2, column=7).value == 5_000_000
     assert sheet.cell(row=1, column=3).value == "Trạng thái"
     with Session(console.engine) as s:
@@ -240,3 +242,47 @@ def test_an_assigned_officer_hears_of_it_in_their_linked_chat(
     assert [(m.channel, m.user_key) for m in queued] == [("telegram", "777")]
     text = str(queued[0].payload)
     assert "Cán bộ tinh" in text and "Giả mạo ngân hàng" in text and "Chuyện riêng" not in text
+
+
+def test_csv_export_holds_no_formula_for_a_semicolon_locale(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    submit(console, story="Bị lừa;=cmd|' /C calc'!A0 rồi ;  +SUM(A1) và ;@x")
+    login(app_client, "xa1")
+    text = app_client.get("/console/export/tips.csv").content.decode("utf-8-sig")
+    # Excel with `;` as its list separator starts a new cell at every `;`, quoted or not.
+    assert re.search(r";[ ]*[=+\-@]", text) is None
+    assert all(line.startswith('"') for line in text.splitlines())  # every field quoted
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][-1] == "Bị lừa;'=cmd|' /C calc'!A0 rồi ;  '+SUM(A1) và ;'@x"
+
+
+def test_xlsx_export_has_real_dates_and_plain_identifiers(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    submit(console)
+    login(app_client, "xa1")
+    sheet = openpyxl.load_workbook(io.BytesIO(app_client.get("/console/export/tips.xlsx").content)).active
+    assert sheet is not None
+    received, occurred = sheet.cell(row=2, column=2), sheet.cell(row=2, column=8)
+    assert isinstance(received.value, dt.datetime) and received.number_format == "hh:mm dd/mm/yyyy"
+    now_in_vietnam = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    assert abs(received.value - now_in_vietnam) < dt.timedelta(minutes=5)
+    assert occurred.value.date() == dt.date(2026, 11, 19) and occurred.number_format == "dd/mm/yyyy"
+    assert sheet.cell(row=2, column=7).value == 5_000_000
+    assert sheet.cell(row=2, column=10).value == "+84912345678; 0123456789"
+    assert sheet.cell(row=1, column=5).value == "Nơi ở của người báo"
+
+
+def test_tip_page_names_the_channel_and_the_residents_place_in_vietnamese(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    tip = submit(console, reporter_channel="terminal")
+    login(app_client, "xa1")
+    page = app_client.get(f"/console/tips/{tip}").text
+    assert "Tin báo được gửi qua Dòng lệnh trên máy chủ." in page and "terminal" not in page
+    assert "Nơi ở của người báo" in page and "Nơi xảy ra" not in page
+    assert "Nơi ở người báo" in app_client.get("/console/tips").text
