@@ -33,6 +33,15 @@ def _money(value: int | None) -> str:
     return f"{value:,}".replace(",", ".") + " đ"
 
 
+def _period(days: int) -> str:
+    """A span as people say it: 730 → "2 năm", 90 → "3 tháng", 45 → "45 ngày"."""
+    if days >= 365 and days % 365 == 0:
+        return f"{days // 365} năm"
+    if days >= 30 and days % 30 == 0:
+        return f"{days // 30} tháng"
+    return f"{days} ngày"
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(
@@ -45,6 +54,7 @@ def _env() -> Environment:
     )
     env.filters["vn_date"] = _vn_date
     env.filters["money"] = _money
+    env.filters["period"] = _period
     return env
 
 
