@@ -89,6 +89,7 @@ SAMPLES: dict[str, Any] = {
     "had_draft": True,
     "hint": "Giả danh công an",
     "later": True,
+    "looks_genuine": True,
     "link": "https://canhgiac.example.vn/console/tips/1",
     "max_files": 10,
     "max_mb": 20,
@@ -178,6 +179,8 @@ def contexts(key: str) -> Iterator[dict[str, Any]]:
     empty values."""
     ast = _env().parse(_source(key))
     names = sorted(meta.find_undeclared_variables(ast))
+    missing = [name for name in names if name not in SAMPLES]
+    assert not missing, f"{key} uses {missing}: give each a sample value in SAMPLES"
     base = {name: SAMPLES[name] for name in names}
     yield base
     literals = _compared(ast)
