@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bot.app import Services
 from bot.heap import freeze_startup_heap
-from bot.web import webchat
+from bot.web import favicon, webchat
 from bot.web.body_limit import BodyLimit, caps_for
 from bot.web.direct import DirectRoutes
 from bot.web.headers import SecurityHeaders, server_error
@@ -59,6 +59,7 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "cards": len(services.library)})
 
+    app.include_router(favicon.router)
     if services.settings.webchat_enabled:
         app.include_router(webchat.router)
     for mount in services.routers:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from bot.web.console import context
 from bot.web.console.security import PREFIX, ConsoleRoute, NotFound, Viewer, admin, admin_checked, services_of
-from bot.web.console.templates import VN_TZ, render
+from bot.web.console.templates import VN_TZ, parse_day, render
 from content import places
 from storage import officer_links, officers, tip_notices, units
 from storage.db import transaction
@@ -260,10 +260,9 @@ def officer_tip_notices(
 
 
 def _day(value: str) -> dt.datetime | None:
-    """A yyyy-mm-dd from a date field, as the start of that day in Vietnam (UTC-aware)."""
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
+    """A day from a date field, as the start of that day in Vietnam (UTC-aware)."""
+    day = parse_day(value)
+    if day is None:
         return None
     return dt.datetime.combine(day, dt.time(), tzinfo=VN_TZ).astimezone(dt.UTC)
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.web.console import labels
 from bot.web.console.security import Viewer
-from bot.web.console.templates import VN_TZ
+from bot.web.console.templates import VN_TZ, parse_day
 from content import places
 from content.library import Library
 from handlers.report.notify import modus_title, place_name
@@ -26,13 +26,6 @@ from storage.tips import TipFilters, format_code
 
 PER_PAGE = 50
 _DIGITS = re.compile(r"[^0-9]")
-
-
-def _day(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return None
 
 
 def _amount(value: str) -> int | None:
@@ -110,7 +103,7 @@ class QueueQuery:
         }
 
     def filters(self, officer_id: int) -> TipFilters:
-        start, end = _day(self.date_from), _day(self.date_to)
+        start, end = parse_day(self.date_from), parse_day(self.date_to)
         return TipFilters(
             statuses=self.statuses,
             province_code=_int(self.province),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from bot.web.console import labels
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "console"
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
 def vn_datetime(value: dt.datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
@@ -34,6 +36,41 @@ def vn_date(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return vn_datetime(value, "%d/%m/%Y")
     return value.strftime("%d/%m/%Y")
+
+
+def file_size(size: int) -> str:
+    """100 → "100 byte", 2_560 → "2,5 KB", 3_400_000 → "3,2 MB": a small file never shows as 0 KB."""
+    if size < 1024:
+        return f"{size} byte"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    return text.removesuffix(".0").replace(".", ",") + f" {unit}"
+
+
+def parse_day(value: str) -> dt.date | None:
+    """A day typed as dd/mm/yyyy (what the console's date fields ask for; `-` and `.` work too)
+    or yyyy-mm-dd (older links); anything else is None."""
+    text = value.strip()
+    if match := _DMY.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def day_field(value: str) -> str:
+    """What a date field shows: the day as dd/mm/yyyy when it reads, else the text as typed."""
+    day = parse_day(value)
+    return day.strftime("%d/%m/%Y") if day else value
 
 
 def money(value: int | None) -> str:
@@ -67,6 +104,8 @@ def environment() -> Environment:
         vn_datetime=vn_datetime,
         vn_date=vn_date,
         money=money,
+        file_size=file_size,
+        day_field=day_field,
         status_label=labels.status,
         alert_status=labels.alert_status,
         role_label=labels.role,

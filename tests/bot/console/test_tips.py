@@ -286,3 +286,27 @@ def test_tip_page_names_the_channel_and_the_residents_place_in_vietnamese(
     assert "Tin báo được gửi qua Dòng lệnh trên máy chủ." in page and "terminal" not in page
     assert "Nơi ở của người báo" in page and "Nơi xảy ra" not in page
     assert "Nơi ở người báo" in app_client.get("/console/tips").text
+
+
+def test_small_evidence_date_fields_and_icon(app_client: TestClient, console: Services, world: World) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    data = b"x" * 100
+    key = console.evidence.put(data, name="ghi-chu.txt", mime="text/plain")
+    tip = submit(console, evidence=(EvidenceIn("document", "ghi-chu.txt", "text/plain", 100, "2" * 64, key),))
+    login(app_client, "xa1")
+    page = app_client.get(f"/console/tips/{tip}").text
+    assert "ghi-chu.txt · 100 byte" in page and "0 KB" not in page
+    assert 'rel="icon"' in page
+    icon = app_client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+    queue = app_client.get("/console/tips?from=2000-01-01").text
+    assert 'type="date"' not in queue and 'placeholder="dd/mm/yyyy"' in queue
+    assert 'value="01/01/2000"' in queue  # an older link's day shown the Vietnamese way
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    typed = today.strftime("%d/%m/%Y")
+    assert shown(app_client.get(f"/console/tips?from={typed}&to={typed}").text) == {tip}
+    tomorrow = (today + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    assert shown(app_client.get(f"/console/tips?from={tomorrow}").text) == set()
