@@ -237,7 +237,10 @@ def officer_unlink(
     request: Request, officer_id: int, link_id: int, officer: Viewer = Depends(admin_checked)
 ) -> Response:
     with transaction(services_of(request).engine) as session:
-        officer_links.remove_link(session, link_id=link_id, officer_id=officer_id, actor=officer.actor)
+        if not officer_links.remove_link(
+            session, link_id=link_id, officer_id=officer_id, actor=officer.actor
+        ):
+            raise NotFound()
     return _back(f"/officers/{officer_id}", ok="unlinked")
 
 

@@ -14,6 +14,7 @@ from bot.web.console.security import (
     PREFIX,
     ConsoleRoute,
     Forbidden,
+    NotFound,
     Viewer,
     checked,
     clear_cookie,
@@ -137,9 +138,10 @@ def my_link_code(request: Request, officer: Viewer = Depends(checked)) -> Respon
 @router.post("/me/links/{link_id}/remove")
 def my_unlink(request: Request, link_id: int, officer: Viewer = Depends(checked)) -> Response:
     with transaction(services_of(request).engine) as session:
-        officer_links.remove_link(
+        if not officer_links.remove_link(
             session, link_id=link_id, officer_id=officer.officer_id, actor=officer.actor
-        )
+        ):
+            raise NotFound()  # not one of this officer's links
     return RedirectResponse(f"{PREFIX}/me?ok=unlinked", status_code=303)
 
 
