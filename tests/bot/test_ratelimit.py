@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.ratelimit import Limiter, RateGate, RedisRateGate
+from bot.ratelimit import Limiter, RateGate, RedisRateGate, priority_traffic
 
 REDIS_URL = os.environ.get("CANHGIAC_TEST_REDIS_URL")
 
@@ -126,3 +126,25 @@ async def test_redis_down_falls_back_to_the_process(caplog: pytest.LogCaptureFix
     assert _rate(times) <= 55
     assert "shared rate limiter for telegram unavailable" in caplog.text
     await client.aclose()
+
+
+async def test_a_429_pause_holds_a_reply_on_its_own() -> None:
+    gate = RateGate(per_second=5)
+    gate.pause(0.3)
+    started = time.monotonic()
+    await gate.wait("a", priority=True)  # alone: no broadcast to wait behind
+    assert time.monotonic() - started >= 0.29
+    gate.pause(0.2)
+    started = time.monotonic()
+    with priority_traffic():  # how bot.delivery marks a resident's reply
+        await gate.wait("b")
+    assert time.monotonic() - started >= 0.19
+
+
+async def test_a_shorter_429_does_not_cut_a_longer_pause_short() -> None:
+    gate = RateGate(per_second=100)
+    gate.pause(0.4)
+    gate.pause(0.1)
+    started = time.monotonic()
+    await gate.wait("a")
+    assert time.monotonic() - started >= 0.35

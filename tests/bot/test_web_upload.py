@@ -7,7 +7,8 @@ import pytest
 
 from bot.web.app import create_app
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PRIVATE = b"anh-chup-tin-nhan-cua-nguoi-dan"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100 + PRIVATE
 
 
 @pytest.fixture
@@ -49,6 +50,10 @@ async def test_upload_evidence_through_the_web_chat(client: httpx.AsyncClient, s
     assert "lớn hơn 10 MB" in await _upload(client, "to.png", big, "image/png")
     stored = [p for p in services.settings.effective_evidence_dir.rglob("*") if p.is_file()]
     assert len(stored) == 1
+    on_disk = stored[0].read_bytes()  # encrypted at rest: a copied folder shows nothing
+    assert b"PNG" not in on_disk and PRIVATE not in on_disk
+    key = stored[0].relative_to(services.settings.effective_evidence_dir).as_posix()
+    assert services.evidence.get(key) == PNG
 
 
 async def test_upload_outside_the_report_is_explained(client: httpx.AsyncClient) -> None:

@@ -94,6 +94,29 @@ def test_rows_left_sending_by_a_dead_worker_are_claimed_again(engine: Engine) ->
     assert [r.id for r in again] == [row.id] and again[0].attempts == 2
 
 
+def test_a_renewed_lease_keeps_the_rows_from_other_workers(engine: Engine) -> None:
+    lease = dt.timedelta(minutes=5)
+    with transaction(engine) as session:
+        mine = outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")])
+        other = outbox.enqueue(session, channel="t", user_key="2", replies=[Reply("y")])
+        start = utcnow()
+        assert len(outbox.claim_batch(session, worker="slow", now=start)) == 2
+        outbox.mark(session, int(other.id or 0), status="sent")  # only rows still sending are renewed
+    with transaction(engine) as session:
+        assert outbox.renew_lease(session, worker="slow", now=start + dt.timedelta(minutes=4)) == 1
+        assert outbox.renew_lease(session, worker="nobody", now=start + dt.timedelta(minutes=4)) == 0
+    with transaction(engine) as session:  # past the first lease, within the renewed one
+        taken = outbox.claim_batch(
+            session, worker="thief", stale_after=lease, now=start + dt.timedelta(minutes=8)
+        )
+    assert taken == []
+    with transaction(engine) as session:  # the worker stopped renewing: its row goes to another
+        again = outbox.claim_batch(
+            session, worker="next", stale_after=lease, now=start + dt.timedelta(minutes=10)
+        )
+    assert [r.id for r in again] == [mine.id]
+
+
 def test_sent_rows_are_never_claimed_again(engine: Engine) -> None:
     with transaction(engine) as session:
         row = outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")])

@@ -46,3 +46,17 @@ def test_a_link_counts_by_its_host_whatever_path_was_confirmed(engine: Engine) -
         registry.confirm_entity(session, kind="url", value="scam-bank.top")
     found = RegistryReader(engine)([("url", "http://scam-bank.top/khac"), ("url", "http://other.top/")])
     assert found == {("url", "http://scam-bank.top/khac"): 2}
+
+
+def test_a_link_with_a_user_part_counts_by_its_host(engine: Engine) -> None:
+    with transaction(engine) as session:
+        registry.confirm_entity(session, kind="url", value="scam-bank.top")
+        registry.confirm_entity(session, kind="url", value="http://admin:pw@login-vcb.top:8080/x")
+        assert registry.get_entity(session, kind="url", value="login-vcb.top") is not None
+    found = RegistryReader(engine)(
+        [("url", "https://vietcombank.com.vn@scam-bank.top/dang-nhap"), ("url", "http://login-vcb.top")]
+    )
+    assert found == {
+        ("url", "https://vietcombank.com.vn@scam-bank.top/dang-nhap"): 1,
+        ("url", "http://login-vcb.top"): 1,
+    }

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from bot.app import Services
 from storage import audit, officer_links
-from storage.models import OutboxMessage, TipEvent
-from storage.tips import EntityIn, EvidenceIn
+from storage.models import OutboxMessage, Tip, TipEvent
+from storage.tips import EntityIn, EvidenceIn, format_code
 from tests.bot.console.conftest import BA_DINH, World, csrf_of, login, submit
 from tests.harness import Conversation
 
@@ -153,6 +153,26 @@ def test_assign_note_duplicate_and_confirm(app_client: TestClient, console: Serv
     assert "đã bị báo cáo 1 lần" in resident.text
 
 
+def test_a_duplicate_of_a_tip_outside_the_scope_is_refused(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    mine = submit(console)
+    theirs = submit(console, ward_code=BA_DINH, reporter_user_key="resident-2")
+    login(app_client, "xa1")
+    token = csrf_of(app_client.get(f"/console/tips/{mine}").text)
+    with Session(console.engine) as s:
+        their_code = format_code(s.get(Tip, theirs).code)  # type: ignore[union-attr]
+    for original in (str(theirs), their_code):
+        refused = app_client.post(
+            f"/console/tips/{mine}/duplicate", data={"original": original, "csrf_token": token}
+        )
+        assert refused.headers["location"].endswith("err=original_missing")
+    with Session(console.engine) as s:
+        tip = s.get(Tip, mine)
+        assert tip is not None and tip.status == "new" and tip.duplicate_of is None
+        assert audit.entries(s, action="tip.duplicate") == []
+
+
 def test_commune_officers_cannot_confirm_into_the_registry(
     app_client: TestClient, console: Services, world: World
 ) -> None:
@@ -221,6 +241,25 @@ def test_exports_neutralise_formulas_keep_vietnamese_and_are_audited(
     with Session(console.engine) as s:
         exports = audit.entries(s, action="tip.export")
     assert [(e.detail["format"], e.detail["tip_ids"]) for e in exports] == [("xlsx", [tip]), ("csv", [tip])]
+
+
+def test_exports_neutralise_signs_and_formulas_behind_spaces(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    stories = ["+84912345678 gọi tôi", "-2+3", "   =1+2", " \t@SUM(1)", "\t=1", "Bình thường - không sao"]
+    for number, story in enumerate(stories):
+        submit(console, story=story, reporter_user_key=f"resident-{number}")
+    login(app_client, "xa1")
+    expected = {"'" + story for story in stories[:-1]} | {stories[-1]}
+    rows = list(
+        csv.reader(io.StringIO(app_client.get("/console/export/tips.csv").content.decode("utf-8-sig")))
+    )
+    assert {row[-1] for row in rows[1:]} == expected
+    xlsx = app_client.get("/console/export/tips.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    cells = [sheet.cell(row=r, column=11) for r in range(2, len(stories) + 2)]
+    assert {c.value for c in cells} == expected and {c.data_type for c in cells} == {"s"}
 
 
 def test_an_assigned_officer_hears_of_it_in_their_linked_chat(

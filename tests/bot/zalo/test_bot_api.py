@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
 import pytest
 
 from bot.channels.base import PermanentError, RetryAfter
 from bot.channels.zalo.bot_api import to_messages, unwrap
 from bot.channels.zalo.errors import ConfigurationError
+from bot.channels.zalo.webhook import BOT_PATH, bot_endpoint
+from bot.web.app import create_app
 from content.messages import Media, Reply
 from tests.bot.zalo.conftest import DATA, ZaloHarness
 
@@ -88,6 +91,23 @@ async def test_numbered_answer_opens_the_library(zalo: ZaloHarness) -> None:
 async def test_wrong_or_missing_secret_is_rejected(zalo: ZaloHarness, secret: str | None) -> None:
     response = await zalo.post_bot(update("menu", "m1"), secret=secret)
     assert response.status_code == 401
+    await zalo.services.dispatcher.drain()
+    assert zalo.fake.bot_sent() == []
+
+
+@pytest.mark.parametrize("configured", [None, ""])
+async def test_a_webhook_without_a_configured_secret_refuses_everything(
+    zalo: ZaloHarness, configured: str | None
+) -> None:
+    zalo.services.direct_routes[("POST", BOT_PATH)] = bot_endpoint(zalo.services.dispatcher, configured)
+    app = create_app(zalo.services, background=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://zalo.test") as http:
+        for number, sent in enumerate((None, "", "any-secret-at-all")):
+            headers = {"content-type": "application/json"}
+            if sent is not None:
+                headers["X-Bot-Api-Secret-Token"] = sent
+            response = await http.post(BOT_PATH, content=update("menu", f"n{number}"), headers=headers)
+            assert response.status_code == 401
     await zalo.services.dispatcher.drain()
     assert zalo.fake.bot_sent() == []
 
