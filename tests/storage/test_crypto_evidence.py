@@ -32,6 +32,19 @@ def test_rotate_json_touches_only_tokens() -> None:
     assert Cipher([new]).decrypt(rotated["story"]) == "x"
 
 
+def test_a_key_never_reaches_a_file_outside_the_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "2026" / "hoso.txt"
+    outside.parent.mkdir()
+    outside.write_bytes(b"not evidence")
+    store = LocalEvidenceStore(tmp_path / "evidence")
+    for key in ("../2026/hoso.txt", str(outside), "2026/01/../../../2026/hoso.txt"):
+        with pytest.raises(EvidenceNotFound):
+            store.get(key)
+        with pytest.raises(EvidenceNotFound):
+            store.delete(key)
+    assert outside.read_bytes() == b"not evidence"
+
+
 def test_local_store_encrypts_and_guards_its_folder(tmp_path: Path) -> None:
     store = LocalEvidenceStore(tmp_path, Cipher([Cipher.generate_key()]))
     key = store.put(b"\x89PNG secret picture", name="../../etc/passwd", mime="image/png")

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from content.messages import Button, Reply, replies_from_payload
 from storage import inbox, outbox
 from storage.db import transaction
-from storage.models import utcnow
+from storage.models import OutboxMessage, utcnow
 
 
 def test_update_is_recorded_once(engine: Engine) -> None:
@@ -115,6 +115,23 @@ def test_a_renewed_lease_keeps_the_rows_from_other_workers(engine: Engine) -> No
             session, worker="next", stale_after=lease, now=start + dt.timedelta(minutes=10)
         )
     assert [r.id for r in again] == [mine.id]
+
+
+def test_a_worker_that_lost_its_lease_cannot_write_the_outcome(engine: Engine) -> None:
+    with transaction(engine) as session:
+        row = outbox.enqueue(session, channel="t", user_key="1", replies=[Reply("x")])
+        outbox.claim_batch(session, worker="late")
+    later = utcnow() + dt.timedelta(minutes=10)
+    with transaction(engine) as session:
+        assert [r.id for r in outbox.claim_batch(session, worker="next", now=later)] == [row.id]
+    row_id = int(row.id or 0)
+    with transaction(engine) as session:  # the first worker comes back with a failure
+        assert outbox.mark_many(session, [row_id], status="failed", error="timeout", worker="late") == 0
+        outbox.retry_later(session, row_id, at=later, error="timeout", worker="late")
+    with transaction(engine) as session:
+        assert outbox.mark_many(session, [row_id], status="sent", worker="next") == 1
+        stored = session.get(OutboxMessage, row_id)
+        assert stored is not None and stored.status == "sent" and stored.error is None
 
 
 def test_sent_rows_are_never_claimed_again(engine: Engine) -> None:

@@ -209,6 +209,21 @@ def test_sessions_expire_idle_and_end_with_a_password_change(engine: Engine) -> 
         )
 
 
+def test_an_account_switched_off_outside_the_console_has_no_session(engine: Engine) -> None:
+    """A database administrator may set `active` by hand; the session check does not rely on the
+    console having ended the sessions."""
+    officer_id = _officer(engine)
+    with transaction(engine) as s:
+        token, _ = console_sessions.open_session(s, officer_id=officer_id, lifetime=dt.timedelta(hours=8))
+    with transaction(engine) as s:
+        officer = officers.get_officer(s, officer_id)
+        assert officer is not None
+        officer.active = False
+        s.add(officer)
+    with transaction(engine) as s:
+        assert console_sessions.resolve_session(s, token=token, idle=dt.timedelta(minutes=30)) is None
+
+
 def test_units_follow_the_official_list(engine: Engine) -> None:
     with transaction(engine) as s:
         with pytest.raises(units.UnitError, match="province_unit_missing"):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from storage import registry
+from storage import officers, registry
 from storage.db import transaction
 from storage.models import AuditEntry, OutboxMessage, Tip, TipEntity, TipEvent
 from storage.tip_codes import ALPHABET, format_code, normalize_code
@@ -115,6 +115,9 @@ def test_scopes(engine: Engine) -> None:
         assert seen(world.other_commune_officer) == {elsewhere.id}
         pa05 = s.get(Officer, world.province_officer)
         assert pa05 is not None and visible_unit_ids(s, pa05) == {world.province_unit, world.commune_unit}
+        for officer_id in (world.admin, world.province_officer):  # a deactivated account sees nothing
+            officers.set_active(s, officer_id=officer_id, active=False, actor="t")
+            assert seen(officer_id) == set()
 
 
 def test_list_filters_sort_and_counts(engine: Engine) -> None:
