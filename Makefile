@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install run test lint fmt bench bench-telegram clean
+.PHONY: install run test lint fmt bench bench-telegram mutants mutants-changed clean
 
 $(BIN)/canhgiac: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Cần Python 3.11 ($(PYTHON))"; exit 1; }
@@ -33,6 +33,13 @@ fmt: install
 bench: install
 	$(BIN)/python bench/check_quality.py
 	$(BIN)/python bench/check_speed.py
+
+mutants: install  # every deliberate bug of tests/mutation/mutants.toml, one at a time (tens of minutes)
+	$(BIN)/python -m tests.mutation.run
+
+MUTANTS_BASE ?= HEAD~1
+mutants-changed: install  # only the mutants whose module, tests or entry changed since $(MUTANTS_BASE)
+	$(BIN)/python -m tests.mutation.run --changed-since $(MUTANTS_BASE) --no-baseline
 
 bench-telegram: install  # a few minutes; PostgreSQL from CANHGIAC_TEST_POSTGRES_URL
 	$(BIN)/python bench/telegram_webhook.py
