@@ -157,11 +157,12 @@ def test_inbound_message_creates_or_refreshes_the_user(engine: Engine) -> None:
     from storage import users
     from storage.models.base import as_utc
 
-    first, later = utcnow() - dt.timedelta(days=2), utcnow()
+    first = utcnow() - dt.timedelta(days=2)
     with transaction(engine) as session:
         users.record_inbound(session, channel="telegram", user_key="5", display_name="Lan", inbound_at=first)
     with transaction(engine) as session:
         users.mark_unreachable(session, channel="telegram", user_key="5", reason="blocked")
+    later = utcnow()  # a message after the block: only such a message clears it
     with transaction(engine) as session:
         users.record_inbound(session, channel="telegram", user_key="5", inbound_at=later)
     with transaction(engine) as session:
