@@ -368,6 +368,8 @@ def _vn_time(value: object) -> str:
 
     if not isinstance(value, dt.datetime):
         return str(value)
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M %d/%m/%Y")
 
 

@@ -18,12 +18,16 @@ REPLIES_DIR = Path(__file__).parent / "replies"
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _vn_date(value: dt.date | dt.datetime | None, with_time: bool = False) -> str:
-    if value is None:
+def _vn_date(value: dt.date | dt.datetime | str | None, with_time: bool = False) -> str:
+    """A day (and time) as residents read it: Vietnam's clock, whatever the server's and the
+    database's. Stored times are UTC; SQLite hands them back naive, a draft keeps ISO text."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
-        local = value.astimezone(VN_TZ) if value.tzinfo else value
-        return local.strftime("%H:%M %d/%m/%Y" if with_time else "%d/%m/%Y")
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y" if with_time else "%d/%m/%Y")
     return value.strftime("%d/%m/%Y")
 
 

@@ -406,3 +406,44 @@ def test_an_officer_who_chose_urgent_tips_hears_of_a_threat_going_on(
         to_officer = [m for m in notices if m.user_key == "hk-zalo"]
         assert bool(to_officer) is told
         assert [m.user_key for m in notices if m.user_key != "hk-zalo"] == ["-100777"]
+
+
+@pytest.fixture
+def utc_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The server's clock in UTC, as on most hosts."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_residents_read_vietnam_time_on_a_utc_server(
+    utc_server: None, conversation: Conversation, services: Services, world: object
+) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from storage.tips import submit_tip
+    from tests.storage.tip_fixtures import draft
+
+    c = conversation
+    with transaction(services.engine) as s:
+        tip = submit_tip(
+            s, cipher=services.cipher, draft=draft(reporter_channel="test", reporter_user_key="u1")
+        )
+        tip.created_at = tip.updated_at = dt.datetime(2026, 11, 20, 7, 5, tzinfo=dt.UTC)
+        s.add(tip)
+        code = tip.code
+    c.say(f"/trangthai {code}")
+    assert "Gửi lúc: 14:05 20/11/2026" in c.text
+
+    c.say("/baocao")
+    c.press("report:consent:yes")
+    c.say("menu")
+    c.press("report")
+    now = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    shown = {(now + dt.timedelta(minutes=m)).strftime("%H:%M %d/%m/%Y") for m in (-1, 0)}
+    assert any(f"bắt đầu lúc {when}" in c.text for when in shown), c.text
