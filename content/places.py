@@ -158,3 +158,60 @@ def match_ward(province_code: int, text: str, *, limit: int = 6) -> list[Place]:
             if c not in found:
                 found.append(c)
     return [idx.wards[c] for c in found[:limit]]
+
+
+# Old district prefixes: districts were abolished on 1 July 2025, but "Quận Hoàn Kiếm" still
+# names today's Phường Hoàn Kiếm more often than not.
+_DISTRICT_PREFIXES = ("quan ", "q ", "huyen ", "h ", "thi xa ", "tx ")
+_ADDRESS_PARTS = re.compile(r"[,;/\n]|\s[-–]\s")
+
+
+@dataclass(frozen=True)
+class Address:
+    """What a one-line address named: a province, and the communes/wards of it the text may mean."""
+
+    province: Place
+    wards: list[Place]
+
+
+def match_address(text: str) -> Address | None:
+    """A commune/ward and its province typed together ("Phường Hoàn Kiếm, Hà Nội", "ha noi phuong
+    hoan kiem", "Hoàn Kiếm, Hà Nội"), in either order, with or without commas and diacritics, with
+    an old province or district name. None unless exactly one province is named beside something
+    else; only exact names count here, so a guess is never made from a long line.
+    """
+    idx = _index()
+    parts = [p for p in (fold(part) for part in _ADDRESS_PARTS.split(text)) if p]
+    splits: list[tuple[str, list[str]]] = []
+    if len(parts) >= 2:
+        splits = [(part, parts[:i] + parts[i + 1 :]) for i, part in enumerate(parts)]
+    elif parts:
+        words = parts[0].split()
+        for cut in range(1, len(words)):
+            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            splits += [(tail, [head]), (head, [tail])]
+    named: dict[int, list[Place]] = {}
+    for province_text, rest in splits:
+        for code in sorted(idx.province_keys.get(_strip(province_text, _PROVINCE_PREFIXES), ())):
+            wards = named.setdefault(code, [])
+            for part in rest:
+                for ward_code in _exact_wards(code, part):
+                    if idx.wards[ward_code] not in wards:
+                        wards.append(idx.wards[ward_code])
+    with_wards = [code for code, wards in named.items() if wards]
+    if len(with_wards) == 1:
+        return Address(idx.provinces[with_wards[0]], named[with_wards[0]])
+    if len(named) == 1 and not with_wards:
+        code = next(iter(named))
+        return Address(idx.provinces[code], [])
+    return None
+
+
+def _exact_wards(province_code: int, folded: str) -> set[int]:
+    keys = _index().ward_keys.get(province_code, {})
+    for key in (folded, _strip(folded, _WARD_PREFIXES), _strip(folded, _DISTRICT_PREFIXES)):
+        if key.isdigit():
+            key = f"{int(key)}"
+        if codes := keys.get(key):
+            return codes
+    return set()

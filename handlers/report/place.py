@@ -43,6 +43,9 @@ def ask_province(ctx: HandlerContext, draft: Draft) -> Reply:
 def on_province(ctx: HandlerContext, draft: Draft, msg: IncomingMessage, arg: str | None) -> list[Reply]:
     if arg and arg.startswith("prov:") and arg[5:].isdigit() and places.province(int(arg[5:])):
         return _set_province(ctx, draft, int(arg[5:]))
+    address = places.match_address(msg.text) if arg is None and msg.text.strip() else None
+    if address is not None:
+        return _set_address(ctx, draft, address)
     found = places.match_province(msg.text) if arg is None and msg.text.strip() else []
     if len(found) == 1:
         return _set_province(ctx, draft, found[0].province_code)
@@ -60,6 +63,19 @@ def _set_province(ctx: HandlerContext, draft: Draft, code: int) -> list[Reply]:
     draft.pop("choosing", None)
     draft.pop("choices", None)
     return advance(ctx, draft, "province")
+
+
+def _set_address(ctx: HandlerContext, draft: Draft, address: places.Address) -> list[Reply]:
+    """A commune/ward and province in one answer: on to the next question, or a pick between
+    the communes/wards it may mean."""
+    if len(address.wards) == 1:
+        draft["province"] = address.province.province_code
+        return _set_ward(ctx, draft, address.wards[0].ward_code)
+    if not address.wards:
+        return _set_province(ctx, draft, address.province.province_code)
+    draft["province"], draft["ward"] = address.province.province_code, None
+    draft["choosing"], draft["choices"] = "ward", [w.ward_code for w in address.wards]
+    return question(ctx, draft, "ward")
 
 
 # ward ---------------------------------------------------------------------------------------

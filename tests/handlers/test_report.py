@@ -447,3 +447,26 @@ def test_residents_read_vietnam_time_on_a_utc_server(
     now = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
     shown = {(now + dt.timedelta(minutes=m)).strftime("%H:%M %d/%m/%Y") for m in (-1, 0)}
     assert any(f"bắt đầu lúc {when}" in c.text for when in shown), c.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "place"),
+    [
+        ("Phường Hoàn Kiếm, Hà Nội", "Phường Hoàn Kiếm"),
+        ("ha noi, phuong hoan kiem", "Phường Hoàn Kiếm"),
+        ("P. Hoàn Kiếm Hà Nội", "Phường Hoàn Kiếm"),
+        ("Quận Hoàn Kiếm, TP Hà Nội", "Phường Hoàn Kiếm"),  # an old district name
+        ("phuong ha giang 1, tinh ha giang", "Phường Hà Giang 1"),  # an old province name
+    ],
+)
+def test_a_full_address_at_the_province_step_goes_on(
+    services: Services, world: object, typed: str, place: str
+) -> None:
+    c = Conversation(services.conversations, user_key="addr")
+    to_evidence_step(c)
+    c.say("bỏ qua")
+    assert "tỉnh/thành phố" in c.text
+    c.say(typed)
+    assert "Liên hệ" in c.text, c.text
+    c.say("ẩn danh")
+    assert "Kiểm tra lại" in c.text and place in c.text
