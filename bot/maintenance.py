@@ -1,5 +1,7 @@
 """Periodic jobs: remind and expire unfinished reports, erase personal data after retention
-(tips, and the addresses of failed console logins once their window has passed).
+(tips, the addresses of failed console logins once their window has passed, handled platform
+updates once their deduplication window has passed, the addresses and typed names in the
+audit log's login entries after `login_record_days`).
 
 Each run is short transactions plus file deletions after the commit; runs on several
 processes at once are harmless (reminders are de-duplicated, erasure is idempotent).
@@ -19,7 +21,7 @@ from bot.settings import Settings
 from handlers.report import draft as report_draft
 from handlers.report.flow import PREFIX as REPORT_PREFIX
 from handlers.report.notify import draft_reminder
-from storage import drafts, officers, tips
+from storage import audit, drafts, inbox, officers, tips
 from storage.db import transaction
 from storage.evidence import EvidenceStore
 
@@ -61,6 +63,18 @@ class Maintenance:
             )
         with transaction(self.engine) as session:
             officers.purge_login_failures(session, now=now)
+        while True:
+            with transaction(self.engine) as session:
+                purged = inbox.purge_handled(session, before=now - dt.timedelta(days=s.inbox_keep_days))
+            if purged < 5000:
+                break
+        while True:
+            with transaction(self.engine) as session:
+                scrubbed = audit.scrub_login_details(
+                    session, before=now - dt.timedelta(days=s.login_record_days)
+                )
+            if scrubbed < 1000:
+                break
         files = [str(item.get("key", "")) for d in expired for item in d.get("evidence", [])]
         erased = 0
         while True:

@@ -156,6 +156,24 @@ class Settings(BaseSettings):
         730,
         description="Days after a tip is closed before its personal data (story, contact, files) is erased.",
     )
+    login_record_days: int = Field(
+        90,
+        ge=1,
+        description="Days the audit log keeps the network address and the typed name of a console "
+        "login; after that the entry stays without them.",
+    )
+    inbox_keep_days: int = Field(
+        7,
+        ge=1,
+        description="Days a handled platform update's id is kept to drop a repeat of it (its content "
+        "is cleared once handled); must exceed ZALO_EVENT_MAX_AGE_HOURS.",
+    )
+    zalo_event_max_age_hours: float = Field(
+        24.0,
+        gt=0,
+        description="A signed Zalo event older than this by its own timestamp is ignored (replays; "
+        "Zalo's own retries end within a few hours).",
+    )
     maintenance_interval_seconds: int = Field(
         600, description="How often the draft reminder, draft expiry and retention jobs run."
     )
@@ -175,6 +193,11 @@ class Settings(BaseSettings):
             )
         if self.draft_expire_days < 1 or self.retention_days < 1 or self.evidence_max_bytes < 1:
             raise ValueError("draft_expire_days, retention_days and evidence_max_bytes must be positive")
+        if self.zalo_event_max_age_hours >= self.inbox_keep_days * 24:
+            raise ValueError(
+                "CANHGIAC_ZALO_EVENT_MAX_AGE_HOURS must be shorter than CANHGIAC_INBOX_KEEP_DAYS: an event "
+                "old enough to have left the inbox would be taken again"
+            )
         secret = self.zalo_bot_webhook_secret
         if secret is not None and not 8 <= len(secret.get_secret_value()) <= 256:
             raise ValueError("CANHGIAC_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")

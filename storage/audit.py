@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -95,3 +95,36 @@ def _filtered(
     if until is not None:
         query = query.where(col(AuditEntry.at) < until)
     return query
+
+
+# Console logins record the address and the name typed; both are personal data (a typed
+# name may be someone's password typed in the wrong field) and lose their use with time.
+LOGIN_ACTIONS = (
+    "console.login",
+    "console.login_failed",
+    "console.login_locked",
+    "console.login_inactive",
+    "console.login_throttled",
+)
+LOGIN_PERSONAL_KEYS = ("ip", "username")
+
+
+def scrub_login_details(session: Session, *, before: dt.datetime, limit: int = 1000) -> int:
+    """Remove the address and typed name from up to `limit` login entries older than `before`;
+    who logged in, when and with what outcome stay. Returns how many entries changed."""
+    detail = col(AuditEntry.detail)
+    found = session.exec(
+        select(AuditEntry)
+        .where(
+            col(AuditEntry.action).in_(LOGIN_ACTIONS),
+            col(AuditEntry.at) < before,
+            or_(*(detail[key].as_string().is_not(None) for key in LOGIN_PERSONAL_KEYS)),
+        )
+        .order_by(col(AuditEntry.id))
+        .limit(limit)
+    ).all()
+    for entry in found:
+        entry.detail = {k: v for k, v in entry.detail.items() if k not in LOGIN_PERSONAL_KEYS}
+        session.add(entry)
+    session.flush()
+    return len(found)

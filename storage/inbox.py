@@ -1,18 +1,28 @@
-"""Durable inbound updates: recorded before the 200, processed after, repeats dropped."""
+"""Durable inbound updates: recorded before the 200, processed after, repeats dropped.
+
+A pending update holds the platform's payload (the resident's words, a shared phone
+number): processing needs it, and after a crash it is processed again from it. Once
+handled, only what deduplication needs stays (channel, platform id, status, times): the
+payload and the user are cleared in the same statement that marks it done, and the row
+itself is deleted after the deduplication window (`purge_handled`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, utcnow
 from storage.upsert import insert_ignore_many
 
 MAX_ATTEMPTS = 3
+# What a handled update keeps of its content: nothing (see the module docstring).
+HANDLED: dict[str, Any] = {"payload": {}, "user_key": ""}
 
 
 def record_update(
@@ -114,6 +124,7 @@ def finish_update(session: Session, update_id: int, *, error: str | None = None)
             status="failed" if error else "done",
             error=error[:2000] if error else None,
             processed_at=utcnow(),
+            **HANDLED,
         )
     )
 
@@ -126,9 +137,43 @@ def finish_updates(session: Session, results: Sequence[tuple[int, str | None]]) 
         session.execute(
             update(InboxUpdate)
             .where(col(InboxUpdate.id).in_(done))
-            .values(status="done", error=None, processed_at=now)
+            .values(status="done", error=None, processed_at=now, **HANDLED)
             .execution_options(synchronize_session=False)
         )
     for update_id, error in results:
         if error:
             finish_update(session, update_id, error=error)
+
+
+def forget_user(session: Session, *, channel: str, user_key: str) -> int:
+    """A resident's erasure request: clear what handled updates still hold of them (rows
+    handled before payloads were cleared on completion); pending ones clear when handled."""
+    result = session.execute(
+        update(InboxUpdate)
+        .where(
+            col(InboxUpdate.channel) == channel,
+            col(InboxUpdate.user_key) == user_key,
+            col(InboxUpdate.status) != "pending",
+        )
+        .values(**HANDLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_handled(session: Session, *, before: dt.datetime, limit: int = 5000) -> int:
+    """Delete up to `limit` handled updates received before `before` (out of the deduplication
+    window); returns how many. Pending updates are never deleted."""
+    ids = session.exec(
+        select(InboxUpdate.id)
+        .where(col(InboxUpdate.status) != "pending", col(InboxUpdate.received_at) < before)
+        .order_by(col(InboxUpdate.id))
+        .limit(limit)
+    ).all()
+    if ids:
+        session.execute(
+            delete(InboxUpdate)
+            .where(col(InboxUpdate.id).in_(list(ids)))
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)

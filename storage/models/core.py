@@ -42,7 +42,8 @@ class DialogState(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Who looked at or changed what, and when; never updated or deleted by the application."""
+    """Who looked at or changed what, and when; never deleted by the application, and changed
+    only to drop the addresses and typed names of login entries after their retention."""
 
     __tablename__ = "audit_log"
 

@@ -85,7 +85,9 @@ def install_oa(services: Services) -> ZaloOAChannel:
     )
     services.channels[channel.name] = channel
     services.dispatcher.add_channel(channel)
-    services.direct_routes[("POST", webhook.OA_PATH)] = webhook.oa_endpoint(services.dispatcher, verifier)
+    services.direct_routes[("POST", webhook.OA_PATH)] = webhook.oa_endpoint(
+        services.dispatcher, verifier, max_age_hours=settings.zalo_event_max_age_hours
+    )
     services.background.append(tokens.keep_fresh)
     services.shutdown.append(http.aclose)
     return channel

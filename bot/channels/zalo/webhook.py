@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -61,14 +62,29 @@ def _consume(task: asyncio.Future[Recorded]) -> None:
         log.error("a late Zalo inbox record failed: %r", task.exception())
 
 
+FUTURE_MS = 600_000  # clocks differ; a signed event from further ahead is not Zalo's
+
+
+def _age_ms(timestamp: object) -> float | None:
+    try:
+        return time.time() * 1000 - int(str(timestamp))
+    except ValueError:
+        return None
+
+
 OA_PATH = "/webhooks/zalo"
 BOT_PATH = "/webhooks/zalo-bot"
 Endpoint = Callable[[Request], Awaitable[JSONResponse]]
 
 
-def oa_endpoint(dispatcher: Dispatcher, verifier: SignatureVerifier) -> Endpoint:
-    """POST /webhooks/zalo (served by bot.web.direct)."""
+def oa_endpoint(
+    dispatcher: Dispatcher, verifier: SignatureVerifier, *, max_age_hours: float = 24.0
+) -> Endpoint:
+    """POST /webhooks/zalo (served by bot.web.direct). A signed event older than `max_age_hours`
+    by its signed timestamp is ignored: the inbox forgets handled ids after a while, so the age
+    is what stops an old captured request from being taken again."""
     matched: set[str] = set()
+    max_age_ms = max_age_hours * 3_600_000
 
     async def zalo_webhook(request: Request) -> JSONResponse:
         body = await _read(request)
@@ -87,6 +103,10 @@ def oa_endpoint(dispatcher: Dispatcher, verifier: SignatureVerifier) -> Endpoint
         if variant not in matched:
             matched.add(variant)
             log.info("Zalo webhook signature matched variant %s", variant)
+        age_ms = _age_ms(data.get("timestamp"))
+        if age_ms is None or age_ms > max_age_ms or age_ms < -FUTURE_MS:
+            log.warning("Zalo event with a timestamp outside the accepted window ignored (age %s ms)", age_ms)
+            return _ok(ignored="stale")
         event = classify(data)
         if event.kind == "echo" or event.kind == "quiet":
             return _ok(ignored=event.name)

@@ -203,3 +203,27 @@ def test_a_nul_byte_in_the_login_name_is_a_plain_failure(
     assert response.status_code in (400, 401)
     with Session(console.engine) as s:
         assert not audit.entries(s, action="console.login", target_id=str(world.commune_officer))
+
+
+def test_login_addresses_and_typed_names_leave_the_audit_log_after_their_retention(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    import datetime as dt
+
+    from bot.maintenance import Maintenance
+
+    app_client.post("/console/login", data=_form(app_client, "mat-khau-go-nham", "x"))
+    login(app_client, "xa1")
+    job = Maintenance(console.engine, console.settings, console.evidence)
+    now = dt.datetime.now(dt.UTC)
+    job.run_once(now=now + dt.timedelta(days=console.settings.login_record_days - 1))
+    with Session(console.engine) as s:
+        assert audit.entries(s, action="console.login_failed")[0].detail["username"] == "mat-khau-go-nham"
+    job.run_once(now=now + dt.timedelta(days=console.settings.login_record_days, minutes=1))
+    with Session(console.engine) as s:
+        failed = audit.entries(s, action="console.login_failed")[0]
+        ok = audit.entries(s, action="console.login")[0]
+        other = audit.entries(s, action="officer.create")[0]
+    assert "username" not in failed.detail and "ip" not in failed.detail
+    assert "ip" not in ok.detail and ok.target_id == str(world.commune_officer)
+    assert other.detail["username"] == "xa2"  # not a login: kept as it was
