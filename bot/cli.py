@@ -31,10 +31,9 @@ def _settings() -> Settings:
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import setup_logging
+
+    setup_logging(settings.log_level)
 
 
 class _Cli(click.Group):
@@ -75,7 +74,8 @@ def serve(host: str | None, port: int | None) -> None:
     app = create_app(services, freeze_heap=True)
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Cảnh Giác đang chạy: http://{bind_host}:{bind_port}/  (Ctrl+C để dừng)")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+    # log_config=None: the server's own lines go through the same handler (and outage folding).
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level.lower(), log_config=None)
 
 
 @main.command()
