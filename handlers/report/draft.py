@@ -132,7 +132,12 @@ def to_tip_draft(ctx: HandlerContext, draft: Draft) -> TipDraft:
         anonymous=contact is None,
         contact_phone=contact,
         contact_consent_at=(dt.datetime.fromisoformat(draft["contact_consent_at"]) if contact else None),
-        entities=tuple(EntityIn(e["kind"], e["value"], e.get("bank")) for e in draft["entities"]),
+        # The number the resident left for contact is theirs, whatever step it was also typed in.
+        entities=tuple(
+            EntityIn(e["kind"], e["value"], e.get("bank"))
+            for e in draft["entities"]
+            if not (e["kind"] == "phone" and e["value"] == contact)
+        ),
         evidence=tuple(
             EvidenceIn(e["kind"], e["filename"], e["mime"], e["size"], e["sha256"], e["key"])
             for e in draft["evidence"]

@@ -10,6 +10,7 @@ import re
 from content import replies
 from content.extract import extract
 from content.messages import Button, Reply
+from content.own_numbers import own_phones
 from content.result import Entity
 from handlers.check import display_phone
 from handlers.context import HandlerContext
@@ -145,7 +146,10 @@ def on_story(ctx: HandlerContext, draft: Draft, msg: IncomingMessage, arg: str |
             notes.append(replies.render("report_story_ack", parts=parts, forwarded=msg.forwarded))
         else:
             notes.append(replies.render("report_retry", reason="story_full"))
-        found = drafts.add_entities(draft, extract(text))
+        own = own_phones(text)  # the resident's own number is not the scammer's
+        found = drafts.add_entities(
+            draft, [e for e in extract(text) if not (e.kind == "phone" and e.value in own)]
+        )
         if found:
             notes.append(replies.render("report_found", count=found, later=True))
     if msg.attachments:
