@@ -1,7 +1,7 @@
 """handled inbox updates keep no payload and no user
 
 Revision ID: 0461_inbox_clear_handled
-Revises: 0460_login_attempt_account
+Revises: 0400_officer_notify
 Create Date: 2026-12-03 11:30:00.000000
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0461_inbox_clear_handled'
-down_revision: str | None = '0460_login_attempt_account'
+down_revision: str | None = '0400_officer_notify'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
