@@ -81,3 +81,27 @@ async def test_the_serving_process_freezes_its_startup_heap(services) -> None:  
             assert res.status_code == 200
     finally:
         gc.unfreeze()  # the test process keeps collecting what later tests leave behind
+
+
+async def test_web_chat_offers_a_phone_field_where_it_asks_for_the_number(client: httpx.AsyncClient) -> None:
+    async def say(text: str = "", payload: str | None = None) -> list[dict]:  # type: ignore[type-arg]
+        res = await client.post("/api/chat", json={"text": text, "payload": payload})
+        assert res.status_code == 200
+        return res.json()["messages"]
+
+    await say("/baocao")
+    await say(payload="report:consent:yes")
+    await say(payload="report:modus:other")
+    await say("Có người gọi xưng ngân hàng bảo tôi đọc mã OTP")
+    await say(payload="report:story:done")
+    await say("hôm qua")
+    await say("không")
+    await say(payload="report:ent:ok")
+    await say("bỏ qua")
+    await say("Phường Hoàn Kiếm, Hà Nội")
+    asked = await say(payload="report:contact:phone")
+    assert asked[-1]["phone_field"] == {"label": "📱 Gửi số điện thoại của tôi"}
+    summary = await say("0912 000 111")
+    assert "0912 000 111" in summary[-1]["html"] and "phone_field" not in summary[-1]
+    page = await client.get("/webchat.js")
+    assert "m.phone_field" in page.text and "type = 'tel'" in page.text

@@ -9,6 +9,7 @@ from typing import Any
 from bot.channels.base import Capabilities
 from bot.channels.render import render
 from content.messages import Reply
+from content.replies import label as replies_label
 from handlers.attachments import AttachmentTooLarge, AttachmentUnavailable
 from handlers.messages import Attachment
 
@@ -51,16 +52,18 @@ class WebChatChannel:
 
 def to_json(replies: list[Reply]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for item in render(replies, CAPABILITIES):
+    for reply, item in zip(replies, render(replies, CAPABILITIES), strict=True):
         for idx, chunk in enumerate(item.chunks):
             last = idx == len(item.chunks) - 1
-            out.append(
-                {
-                    "html": chunk,
-                    "buttons": [
-                        [{"label": b.label, "payload": b.payload, "url": b.url} for b in row]
-                        for row in (item.buttons if last else [])
-                    ],
-                }
-            )
+            message: dict[str, Any] = {
+                "html": chunk,
+                "buttons": [
+                    [{"label": b.label, "payload": b.payload, "url": b.url} for b in row]
+                    for row in (item.buttons if last else [])
+                ],
+            }
+            if last and reply.request_contact:
+                # A browser cannot share the phone's own number: the page offers a field for it.
+                message["phone_field"] = {"label": replies_label("share_contact")}
+            out.append(message)
     return out

@@ -46,10 +46,30 @@ function appendMarkup(parent, html) {
   text(html.slice(last));
 }
 
-function add(cls, content, buttons) {
+// The phone number field of the report's contact step: what a "share my number" button is on a phone.
+function phoneField(field) {
+  const form = document.createElement('form'); form.className = 'phone';
+  const input = document.createElement('input');
+  input.type = 'tel'; input.name = 'phone'; input.autocomplete = 'tel'; input.inputMode = 'tel';
+  input.placeholder = '0912 345 678'; input.maxLength = 20; input.required = true;
+  input.setAttribute('aria-label', 'Số điện thoại của bạn');
+  const button = document.createElement('button'); button.type = 'submit'; button.className = 'opt';
+  button.textContent = field.label;
+  form.appendChild(input); form.appendChild(button);
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    const v = input.value.trim();
+    if (!v) return;
+    form.remove(); send(v, null, v);
+  };
+  return form;
+}
+
+function add(cls, content, buttons, field) {
   const div = document.createElement('div');
   div.className = 'msg ' + cls;
   if (cls === 'me') { div.textContent = content; } else { appendMarkup(div, content || ''); }
+  if (field) div.appendChild(phoneField(field));
   if (buttons && buttons.length) {
     const box = document.createElement('div'); box.className = 'buttons';
     for (const row of buttons) {
@@ -77,7 +97,7 @@ async function send(text, payload, shown) {
     if (res.status === 422 || res.status === 413) { add('bot', 'Tin nhắn quá dài. Bạn gửi phần chính (tối đa 100.000 ký tự) nhé.'); return; }
     if (!res.ok) { add('bot', 'Máy chủ đang bận. Bạn thử lại sau ít phút nhé.'); return; }
     const data = await res.json();
-    for (const m of data.messages || []) add('bot', m.html, m.buttons);
+    for (const m of data.messages || []) add('bot', m.html, m.buttons, m.phone_field);
   } catch (e) { add('bot', 'Mất kết nối tới máy chủ. Bạn thử lại nhé.'); }
 }
 
@@ -90,7 +110,7 @@ document.getElementById('file').onchange = async (e) => {
     const res = await fetch('/api/chat/upload', {method: 'POST', body: form});
     if (res.status === 413) { add('bot', 'Tệp quá lớn. Bạn gửi tệp nhỏ hơn nhé.'); return; }
     const data = await res.json();
-    for (const m of data.messages || []) add('bot', m.html, m.buttons);
+    for (const m of data.messages || []) add('bot', m.html, m.buttons, m.phone_field);
   } catch (err) { add('bot', 'Mất kết nối tới máy chủ. Bạn thử lại nhé.'); }
 };
 document.getElementById('f').onsubmit = (e) => {
@@ -103,6 +123,6 @@ document.getElementById('t').addEventListener('keydown', (e) => {
 });
 setInterval(async () => {
   try { const r = await fetch('/api/chat/updates'); const d = await r.json();
-    for (const m of d.messages || []) add('bot', m.html, m.buttons); } catch (e) {}
+    for (const m of d.messages || []) add('bot', m.html, m.buttons, m.phone_field); } catch (e) {}
 }, 5000);
 send('', 'start');
