@@ -116,3 +116,14 @@ def conversation(services):  # type: ignore[no-untyped-def]
     from tests.harness import Conversation
 
     return Conversation(services.conversations)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """A skipped browser test says so beside the final counts, not only in a `s` among dots."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    if skipped:
+        longrepr = skipped[0].longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        terminalreporter.write_sep(
+            "=", f"{len(skipped)} browser test(s) skipped: {reason.removeprefix('Skipped: ')}", yellow=True
+        )

@@ -24,7 +24,8 @@ from bot.web.app import create_app
 from bot.worker import OutboxWorker
 from tests.bot.console.conftest import PASSWORD, World, submit
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package; another path only to check how a missing browser is reported
+CHROMIUM = Path(os.environ.get("CANHGIAC_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -37,7 +38,10 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"Debian's chromium is not installed ({CHROMIUM}; apt-get install chromium)",
+    ),
 ]
 
 
