@@ -85,6 +85,10 @@ def _check_role_unit(session: Session, role: str, unit_id: int | None) -> None:
         if unit_id is not None:
             raise OfficerError("admin_no_unit")
         return
+    if role == "contributor":  # bound to an organisation or a commune office instead (storage.campaign)
+        if unit_id is not None:
+            raise OfficerError("unit_mismatch")
+        return
     unit = session.get(Unit, unit_id) if unit_id is not None else None
     if unit is None or unit.kind != role:
         raise OfficerError("unit_mismatch")

@@ -2,6 +2,7 @@
 
 from storage.models.alerts import Alert, Subscription
 from storage.models.base import utcnow
+from storage.models.campaign import Campaign, CampaignActivity, Hamlet, Organisation
 from storage.models.console import ConsoleSession, LoginFailure
 from storage.models.core import AuditEntry, DialogState, User
 from storage.models.inbox import InboxUpdate
@@ -14,13 +15,17 @@ from storage.models.zalo import ZaloToken
 __all__ = [
     "Alert",
     "AuditEntry",
+    "Campaign",
+    "CampaignActivity",
     "ConsoleSession",
     "DialogState",
+    "Hamlet",
     "InboxUpdate",
     "LinkCode",
     "LoginFailure",
     "Officer",
     "OfficerLink",
+    "Organisation",
     "OutboxMessage",
     "RegistryEntity",
     "Subscription",

@@ -39,6 +39,8 @@ class Subscription(SQLModel, table=True):
     user_key: str = Field(max_length=128)
     province_code: int
     ward_code: int
+    # The hamlet the resident named (or the printed QR code they scanned), when they did.
+    hamlet_id: int | None = Field(default=None, foreign_key="hamlets.id", index=True)
     active: bool = Field(default=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     ended_at: dt.datetime | None = Field(default=None, sa_column=ts_column())

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from storage.models.base import ts_column, utcnow
 
 UNIT_KINDS = ("province", "commune")
-ROLES = ("admin", "province", "commune")
+ROLES = ("admin", "province", "commune", "contributor")
 
 
 class Unit(SQLModel, table=True):
@@ -46,7 +46,12 @@ class UnitChat(SQLModel, table=True):
 
 
 class Officer(SQLModel, table=True):
-    """A console account. `role` admin sees everything; province and commune see their units' tips."""
+    """A console account. `role` admin sees everything; province and commune see their units' tips.
+
+    A `contributor` is a non-police body (a commune's People's Committee, a school, a cell,
+    a company, an agency): no unit, bound to one organisation or to one commune's office
+    (`ward_code`); it logs its own campaign activities and never sees tips.
+    """
 
     __tablename__ = "officers"
 
@@ -56,6 +61,8 @@ class Officer(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisations.id", index=True)
+    ward_code: int | None = Field(default=None)
     active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: dt.datetime | None = Field(default=None, sa_column=ts_column())

@@ -54,8 +54,11 @@ def _login_page(
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse(f"{PREFIX}/tips", status_code=303)
+def home(officer: Viewer = Depends(viewer)) -> RedirectResponse:
+    """The tip queue for officers; the campaign pages for contributors, who never see tips."""
+    return RedirectResponse(
+        f"{PREFIX}/campaign" if officer.is_contributor else f"{PREFIX}/tips", status_code=303
+    )
 
 
 @router.get("/login")
@@ -103,7 +106,9 @@ def login(
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )
-    response = RedirectResponse(safe_next(next), status_code=303)
+    contributor = result.officer is not None and result.officer.role == "contributor"
+    landing = safe_next(next) if next or not contributor else f"{PREFIX}/campaign"
+    response = RedirectResponse(landing, status_code=303)
     set_cookie(request, response, COOKIE, token, max_age=int(lifetime.total_seconds()))
     clear_cookie(request, response, LOGIN_COOKIE)
     return response

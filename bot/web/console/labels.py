@@ -22,6 +22,7 @@ ROLES: dict[str, str] = {
     "admin": "Quản trị viên",
     "province": "Cán bộ cấp tỉnh",
     "commune": "Cán bộ cấp xã",
+    "contributor": "Cộng tác (ngoài công an)",
 }
 
 ENTITY_KINDS: dict[str, str] = {

@@ -9,6 +9,10 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
 from bot.web.console import admin, alerts, auth, export, queue, tips
+from bot.web.console.campaign import activities as campaign_activities
+from bot.web.console.campaign import contributors as campaign_contributors
+from bot.web.console.campaign import coverage as campaign_coverage
+from bot.web.console.campaign import registers as campaign_registers
 from bot.web.console.security import PREFIX, ConsoleRoute
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -26,7 +30,19 @@ def build_router() -> APIRouter:
 
     # Copied route by route rather than `include_router`d: the router's `routes` stay plain routes
     # with a path (newer FastAPI includes routers lazily), and each gets the console's route class.
-    for part in (auth.router, queue.router, export.router, tips.router, alerts.router, admin.router):
+    parts = (
+        auth.router,
+        queue.router,
+        export.router,
+        tips.router,
+        alerts.router,
+        admin.router,
+        campaign_activities.router,
+        campaign_registers.router,
+        campaign_coverage.router,
+        campaign_contributors.router,
+    )
+    for part in parts:
         for route in part.routes:
             if not isinstance(route, APIRoute):
                 raise TypeError(f"unexpected console route {route!r}")

@@ -54,6 +54,10 @@ class Viewer:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_contributor(self) -> bool:
+        return self.role == "contributor"
+
 
 class ConsoleProblem(Exception):
     """Raised by a route; `ConsoleRoute` turns it into a redirect or an error page."""
@@ -155,6 +159,25 @@ def _current(request: Request) -> Viewer | None:
         )
 
 
+# What a contributor (a non-police body) may open: its own account and the campaign pages
+# meant for it. Everything else (tips, reporters, evidence, subscribers, the registry, alerts,
+# units, accounts, the audit log) answers 403 and is audited, whatever is added later.
+CONTRIBUTOR_PATHS = (
+    f"{PREFIX}/me",
+    f"{PREFIX}/logout",
+    f"{PREFIX}/campaign/activities",
+    f"{PREFIX}/campaign/coverage",
+)
+
+
+def contributor_may_open(path: str) -> bool:
+    if path in (f"{PREFIX}/", f"{PREFIX}/campaign", f"{PREFIX}/campaign/gaps.xlsx"):
+        return True
+    return any(path == allowed or path.startswith(allowed + "/") for allowed in CONTRIBUTOR_PATHS) or (
+        path.startswith(f"{PREFIX}/campaign/activities")
+    )
+
+
 def viewer(request: Request) -> Viewer:
     """Dependency: the logged-in officer, or a redirect to the login page."""
     found = _current(request)
@@ -162,6 +185,8 @@ def viewer(request: Request) -> Viewer:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target if request.method == "GET" else "")
     request.state.viewer = found
+    if found.is_contributor and not contributor_may_open(request.url.path):
+        raise Forbidden(detail={"path": request.url.path, "needs": "officer"})
     return found
 
 

@@ -79,6 +79,28 @@ def money(value: int | None) -> str:
     return f"{value:,}".replace(",", ".") + " đ"
 
 
+def number(value: int | float | None) -> str:
+    """1234567 → "1.234.567" (Vietnamese thousands); None → "—"."""
+    if value is None:
+        return "—"
+    return f"{round(value):,}".replace(",", ".")
+
+
+def percent(value: float | None) -> str:
+    """0.855 → "85,5%"; whole values without decimals; None → ""."""
+    if value is None:
+        return ""
+    shown = f"{value * 100:.1f}".replace(".", ",")
+    return shown.removesuffix(",0") + "%"
+
+
+def decimal(value: float | None) -> str:
+    """1.3333 → "1,3" (one decimal, Vietnamese comma); None → ""."""
+    if value is None:
+        return ""
+    return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def query(params: dict[str, Any], **changes: Any) -> str:
     """The current filters with some changed, as a query string (for sort links and paging)."""
     merged = {**params, **changes}
@@ -106,6 +128,9 @@ def environment() -> Environment:
         money=money,
         file_size=file_size,
         day_field=day_field,
+        number=number,
+        percent=percent,
+        decimal=decimal,
         status_label=labels.status,
         alert_status=labels.alert_status,
         role_label=labels.role,

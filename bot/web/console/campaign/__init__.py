@@ -1,0 +1,1 @@
+"""The campaign's console area: the activity log, the registers, coverage, contributors."""
