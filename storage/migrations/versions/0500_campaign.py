@@ -1,7 +1,7 @@
 """campaign registers, activities and contributors
 
 Revision ID: 0500_campaign
-Revises: 0400_officer_notify
+Revises: 0461_inbox_clear_handled
 Create Date: 2026-12-03 10:32:49.986937
 
 The hamlet and organisation registers, campaigns and the activity log; contributor
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0500_campaign'
-down_revision: str | None = '0400_officer_notify'
+down_revision: str | None = '0461_inbox_clear_handled'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
