@@ -116,6 +116,9 @@ def _dispatch(msg: IncomingMessage, ctx: HandlerContext) -> list[Reply]:
         action = COMMANDS.get(name)
         if action is None:
             return menu.unknown_command(ctx, name)
+        if action == "start" and arg.lower().startswith("sub_"):
+            ctx.state.reset()
+            return run_action(ctx, "sub", "link:" + arg[4:])
         if action == "start" and arg:
             action, arg = START_PAYLOADS.get(arg.lower(), "start"), ""
         ctx.state.reset() if action in ("start", "menu") else None

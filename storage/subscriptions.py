@@ -35,16 +35,20 @@ def subscribe(
     user_key: str,
     province_code: int,
     ward_code: int,
+    hamlet_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Subscription:
-    """Subscribe to one commune; an existing subscription to another commune is ended first.
+    """Subscribe to one commune (and, when named, one of its hamlets); an existing subscription
+    elsewhere is ended first, so reach per hamlet can be counted over time.
 
-    Subscribing again to the same commune keeps the existing row (idempotent).
+    Subscribing again to the same place keeps the existing row (idempotent); naming the
+    commune again without a hamlet keeps the hamlet already named.
     """
     now = now or utcnow()
     existing = current(session, channel=channel, user_key=user_key)
     if existing is not None:
-        if existing.ward_code == ward_code and existing.province_code == province_code:
+        same_ward = existing.ward_code == ward_code and existing.province_code == province_code
+        if same_ward and (hamlet_id is None or existing.hamlet_id == hamlet_id):
             return existing
         _end(session, existing, reason=END_CHANGED, now=now)
     row = Subscription(
@@ -52,6 +56,7 @@ def subscribe(
         user_key=user_key,
         province_code=province_code,
         ward_code=ward_code,
+        hamlet_id=hamlet_id,
         created_at=now,
     )
     session.add(row)

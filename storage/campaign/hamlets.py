@@ -227,3 +227,12 @@ def _parse_row(scope: CampaignScope, row: dict[str, str]) -> HamletIn:
             notice_boards=count_or_none(row.get("so_bang_tin"), "notice_boards"),
         )
     )
+
+
+def public_hamlets(session: Session, ward_code: int) -> list[Hamlet]:
+    """A commune's active hamlets for residents choosing theirs when subscribing (names only
+    are shown; the register is not personal data)."""
+    rows = session.exec(
+        select(Hamlet).where(Hamlet.ward_code == ward_code, col(Hamlet.active).is_(True))
+    ).all()
+    return sorted(rows, key=lambda h: places.fold(h.name))
