@@ -50,7 +50,7 @@ class Services:
     # argon2id with the library's defaults (RFC 9106 low-memory profile); tests may pass a cheaper one.
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     # How many console password checks may run at once (64 MiB each with the default hasher).
-    login_gate: HashGate = field(default_factory=lambda: HashGate(2))
+    login_gate: HashGate = field(default_factory=lambda: HashGate(1))
 
 
 def load_checked_library(path: Path | None = None) -> Library:

@@ -56,11 +56,11 @@ class Settings(BaseSettings):
     )
 
     console_login_hashes: int = Field(
-        2,
+        1,
         ge=1,
         le=16,
         description="Console password checks computed at once (64 MiB of memory each); more "
-        "logins at the same moment wait up to a second, then are asked to try again (429).",
+        "logins at the same moment wait up to 3 s for their turn, then are asked to try again (429).",
     )
 
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token from @BotFather.")
