@@ -92,6 +92,7 @@ class TipFilters:
     amount_min: int | None = None
     amount_max: int | None = None
     code: str | None = None
+    no_unit: bool = False  # only the tips no unit holds (the national queue)
 
 
 class TipPage(NamedTuple):
@@ -105,6 +106,8 @@ def _filtered(query: Any, f: TipFilters, *, with_status: bool) -> Any:
         query = query.where(col(Tip.status).in_(list(f.statuses)))
     if f.unit_id is not None:
         query = query.where(Tip.unit_id == f.unit_id)
+    if f.no_unit:
+        query = query.where(col(Tip.unit_id).is_(None))
     if f.ward_code is not None:
         query = query.where(Tip.ward_code == f.ward_code)
     if f.province_code is not None:

@@ -56,7 +56,7 @@ def change_status(
     now = now or utcnow()
     if to_status not in STATUSES:
         raise ValueError(f"unknown status: {to_status}")
-    tip, officer = _lock_for_change(session, tip_id, actor_officer_id, expected_version)
+    tip, officer = lock_for_change(session, tip_id, actor_officer_id, expected_version)
     if to_status not in ALLOWED.get(tip.status, ()):
         raise TransitionNotAllowed(tip.status, to_status)
     from_status = tip.status
@@ -96,14 +96,14 @@ def assign(
 ) -> Tip:
     """Give the tip to an officer who can see it (None: nobody)."""
     now = now or utcnow()
-    tip, officer = _lock_for_change(session, tip_id, actor_officer_id, expected_version)
+    tip, officer = lock_for_change(session, tip_id, actor_officer_id, expected_version)
     if assignee_id is not None:
         assignee = session.get(Officer, assignee_id)
         if assignee is None or not assignee.active or not scope_for(session, assignee).allows(tip):
             raise NotPermitted("the assignee cannot see this tip")
     previous = tip.assigned_to
     tip.assigned_to = assignee_id
-    _touch(tip, now)
+    touch(tip, now)
     record_event(
         session,
         tip,
@@ -139,8 +139,8 @@ def add_note(
     now = now or utcnow()
     if not note.strip():
         raise ValueError("empty note")
-    tip, officer = _lock_for_change(session, tip_id, actor_officer_id, expected_version)
-    _touch(tip, now)
+    tip, officer = lock_for_change(session, tip_id, actor_officer_id, expected_version)
+    touch(tip, now)
     event = record_event(
         session, tip, actor=_actor(officer), kind="note", note=cipher.encrypt(note.strip()), now=now
     )
@@ -164,7 +164,7 @@ def link_duplicate(
 ) -> Tip:
     """Close the tip as a duplicate of `original_id` (followed to the first of a chain)."""
     now = now or utcnow()
-    tip, officer = _lock_for_change(session, tip_id, actor_officer_id, expected_version)
+    tip, officer = lock_for_change(session, tip_id, actor_officer_id, expected_version)
     original = session.get(Tip, original_id)
     while original is not None and original.duplicate_of is not None:
         original = session.get(Tip, original.duplicate_of)
@@ -213,7 +213,7 @@ def confirm_entities(
 ) -> list[TipEntity]:
     """Count the chosen identifiers (all when None) in the registry, once per tip each."""
     now = now or utcnow()
-    tip, officer = _lock_for_change(session, tip_id, actor_officer_id, expected_version)
+    tip, officer = lock_for_change(session, tip_id, actor_officer_id, expected_version)
     query = select(TipEntity).where(TipEntity.tip_id == tip.id, col(TipEntity.confirmed_at).is_(None))
     if entity_ids is not None:
         query = query.where(col(TipEntity.id).in_(list(entity_ids)))
@@ -225,7 +225,7 @@ def confirm_entities(
         session.add(entity)
         confirmed.append(entity)
     if confirmed:
-        _touch(tip, now)
+        touch(tip, now)
         detail = {"entities": [{"kind": e.kind, "value": e.value} for e in confirmed]}
         record_event(session, tip, actor=_actor(officer), kind="confirm_entity", now=now, detail=detail)
         audit.record(
@@ -241,7 +241,7 @@ def confirm_entities(
     return confirmed
 
 
-def _lock_for_change(
+def lock_for_change(
     session: Session, tip_id: int, officer_id: int, expected_version: int | None
 ) -> tuple[Tip, Officer]:
     officer = session.get(Officer, officer_id)
@@ -265,10 +265,10 @@ def _set_status(tip: Tip, to_status: str, now: dt.datetime) -> None:
     tip.closed_at = now if to_status in CLOSED_STATUSES else None
     if to_status != "duplicate":
         tip.duplicate_of = None
-    _touch(tip, now)
+    touch(tip, now)
 
 
-def _touch(tip: Tip, now: dt.datetime) -> None:
+def touch(tip: Tip, now: dt.datetime) -> None:
     tip.version += 1
     tip.updated_at = now
 

@@ -11,7 +11,7 @@ from bot.web.console import context
 from bot.web.console.security import PREFIX, ConsoleRoute, NotFound, Viewer, admin, admin_checked, services_of
 from bot.web.console.templates import VN_TZ, parse_day, render
 from content import places
-from storage import officer_links, officers, tip_notices, units
+from storage import officer_links, officers, tip_notices, tip_routing, units
 from storage.db import transaction
 from storage.models import utcnow
 
@@ -80,10 +80,25 @@ def communes_create(
             place = places.ward(code) if code is not None else None
             if parent is None or place is None or place.province_code != parent.province_code:
                 return _back(f"/units/{unit_id}", err="ward_unknown")
-            units.create_commune_unit(session, ward_code=place.ward_code or 0, actor=officer.actor)
+            created = units.create_commune_unit(session, ward_code=place.ward_code or 0, actor=officer.actor)
         except units.UnitError as exc:
             return _back(f"/units/{unit_id}", err=exc.code)
-    return _back(f"/units/{unit_id}", ok="unit_created")
+    # The new unit's page: it offers to take the tips its commune sent before it existed.
+    return _back(f"/units/{created.id}", ok="unit_created")
+
+
+@router.post("/units/{unit_id}/take-in")
+def unit_take_in(request: Request, unit_id: int, officer: Viewer = Depends(admin_checked)) -> Response:
+    """The tips of the unit's area that no unit holds go to their commune's unit, else the province's."""
+    with transaction(services_of(request).engine) as session:
+        unit = units.get_unit(session, unit_id)
+        if unit is None:
+            raise NotFound()
+        ward = unit.ward_code if unit.kind == "commune" else None
+        tip_routing.take_in_stranded(
+            session, province_code=unit.province_code, ward_code=ward, actor=officer.actor
+        )
+    return _back(f"/units/{unit_id}", ok="taken_in")
 
 
 @router.post("/units/{unit_id}/active")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from content import places
-from storage import audit, officer_links, officers, tip_notices, units
+from storage import audit, officer_links, officers, tip_notices, tip_routing, units
 from storage.models import AuditEntry, Officer, OfficerLink, Unit, UnitChat
 from storage.tip_notices import ALL as NOTICES_ALL
 from storage.tip_notices import CHOICES as NOTICE_CHOICES
@@ -179,6 +179,7 @@ class UnitDetail:
     wards_without_unit: list[places.Place]
     channels: tuple[str, ...] = units.CHAT_CHANNELS
     unheard: bool = False  # a new tip here would reach nobody
+    stranded: int = 0  # tips of this unit's area sent before any unit held them
 
 
 def unit_detail(session: Session, unit_id: int) -> UnitDetail | None:
@@ -205,6 +206,11 @@ def unit_detail(session: Session, unit_id: int) -> UnitDetail | None:
         officers=officers.list_officers(session, unit_ids=[unit.id]),
         wards_without_unit=missing,
         unheard=any(u.id == unit.id for u in tip_notices.unheard_units(session)),
+        stranded=tip_routing.stranded_count(
+            session,
+            province_code=unit.province_code,
+            ward_code=unit.ward_code if unit.kind == "commune" else None,
+        ),
     )
 
 

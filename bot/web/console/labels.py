@@ -81,6 +81,8 @@ SORTS: dict[str, str] = {
 NOTICES: dict[str, str] = {
     "status": "Đã đổi trạng thái. Người báo tin sẽ được thông báo.",
     "assigned": "Đã phân công.",
+    "moved": "Đã chuyển tin báo cho đơn vị mới. Trạng thái tin báo giữ nguyên.",
+    "taken_in": "Đã chuyển các tin báo chưa có đơn vị về đơn vị phụ trách.",
     "unassigned": "Đã bỏ phân công.",
     "note": "Đã thêm ghi chú.",
     "duplicate": "Đã đánh dấu trùng tin báo.",
@@ -129,6 +131,7 @@ PROBLEMS: dict[str, str] = {
     "province_unit_missing": "Cần tạo đơn vị cấp tỉnh trước.",
     "unit_exists": "Đơn vị này đã có.",
     "unit_unknown": "Không tìm thấy đơn vị.",
+    "unit_not_movable": "Bạn không chuyển được tin báo cho đơn vị này.",
     "channel_unknown": "Kênh không hợp lệ.",
     "chat_key_invalid": "Mã nhóm chat không hợp lệ.",
     "chat_exists": "Nhóm chat này đã được thêm.",

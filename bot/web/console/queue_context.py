@@ -20,7 +20,7 @@ from bot.web.console.templates import VN_TZ, parse_day
 from content import places
 from content.library import Library
 from handlers.report.notify import modus_title, place_name
-from storage import officers, units
+from storage import officers, tip_routing, units
 from storage.models import Tip
 from storage.tips import TipFilters, format_code
 
@@ -57,6 +57,7 @@ class QueueQuery:
     amount_max: str = ""
     code: str = ""
     mine: bool = False
+    no_unit: bool = False
     sort: str = "newest"
     page: int = 1
 
@@ -78,6 +79,7 @@ class QueueQuery:
             amount_max=one("amount_max", 24),
             code=one("code", 16),
             mine=one("mine") == "1",
+            no_unit=one("unit") == "none",
             sort=sort if sort in labels.SORTS else "newest",
             page=max(page, 1),
         )
@@ -99,6 +101,7 @@ class QueueQuery:
             "amount_max": self.amount_max,
             "code": self.code,
             "mine": "1" if self.mine else "",
+            "unit": "none" if self.no_unit else "",
             "sort": "" if self.sort == "newest" else self.sort,
         }
 
@@ -115,6 +118,7 @@ class QueueQuery:
             amount_min=_amount(self.amount_min),
             amount_max=_amount(self.amount_max),
             code=self.code or None,
+            no_unit=self.no_unit,
         )
 
 
@@ -148,6 +152,7 @@ class QueuePage:
     modus_choices: list[Choice]
     province_choices: list[Choice]
     ward_choices: list[Choice]
+    stranded: int = 0  # tips no unit holds, in the viewer's reach (admins and provinces)
     sort_choices: list[Choice] = field(
         default_factory=lambda: [Choice(k, v) for k, v in labels.SORTS.items()]
     )
@@ -221,4 +226,13 @@ def queue_page(
             Choice(str(w.ward_code), w.ward_name or w.name)
             for w in sorted(wards, key=lambda w: places.fold(w.name))
         ],
+        stranded=_stranded(session, viewer, provinces),
     )
+
+
+def _stranded(session: Session, viewer: Viewer, provinces: list[int] | None) -> int:
+    if viewer.role == "commune":
+        return 0
+    if provinces is None:
+        return tip_routing.stranded_count(session)
+    return sum(tip_routing.stranded_count(session, province_code=code) for code in provinces)

@@ -17,7 +17,7 @@ from bot.web.console.queue_context import Choice
 from bot.web.console.security import Viewer
 from content.library import Library
 from handlers.report.notify import modus_title, place_name
-from storage import officers, registry, tip_lookups, units
+from storage import officers, registry, tip_lookups, tip_routing, units
 from storage.models import Tip
 from storage.tips import ALLOWED, Scope, TipDetail, format_code
 
@@ -85,6 +85,7 @@ class TipView:
     can_link_duplicate: bool
     can_confirm: bool
     erased: bool
+    move_units: list[Choice]
 
 
 INLINE_IMAGES = ("image/jpeg", "image/png", "image/webp", "image/gif")
@@ -192,7 +193,16 @@ def tip_view(
         can_link_duplicate=tip.status != "duplicate",
         can_confirm=confirm and any(e.confirmed_at is None for e in detail.entities),
         erased=tip.personal_data_erased_at is not None,
+        move_units=move_choices(session, viewer),
     )
+
+
+def move_choices(session: Session, viewer: Viewer) -> list[Choice]:
+    """Units an administrator or provincial officer may hand the tip to (empty for others)."""
+    me = officers.get_officer(session, viewer.officer_id)
+    if me is None:
+        return []
+    return [Choice(str(u.id), u.name) for u in tip_routing.movable_units(session, me)]
 
 
 def _dup(tip: Tip, shared: list[tuple[str, str]]) -> DuplicateView:

@@ -33,7 +33,7 @@ from bot.web.console.templates import render
 from content import replies
 from content.messages import Reply
 from handlers.report.notify import modus_title, place_name, reporter_status
-from storage import audit, officer_links, tip_lookups, tips
+from storage import audit, officer_links, tip_lookups, tip_routing, tips
 from storage.db import transaction
 from storage.evidence import EvidenceNotFound
 from storage.models import Tip
@@ -227,6 +227,34 @@ def _tell_assignee(session: Session, services: Services, officer: Viewer, tip: T
         kind="officer_assign",
         dedupe_key=f"tip:{tip.id}:assign:v{tip.version}",
     )
+
+
+@router.post("/tips/{tip_id}/unit")
+def tip_unit(
+    request: Request,
+    tip_id: int,
+    unit: str = Form(""),
+    version: str = Form(""),
+    officer: Viewer = Depends(checked),
+) -> Response:
+    """An administrator or provincial officer hands the tip to another unit; its status stays."""
+
+    def run(session: Session) -> str:
+        if not unit.isdigit():
+            raise Problem("unit_unknown")
+        try:
+            tip_routing.move_tip(
+                session,
+                tip_id=tip_id,
+                actor_officer_id=officer.officer_id,
+                unit_id=int(unit),
+                expected_version=_version(version),
+            )
+        except tips.NotPermitted:
+            raise Problem("unit_not_movable") from None
+        return "moved"
+
+    return _act(request, officer, tip_id, "unit", run)
 
 
 @router.post("/tips/{tip_id}/note")
