@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from serve_memory import free_port, rss_mb  # bench/ is the script's folder
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -45,19 +46,6 @@ UPLOAD_OPENING = (
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 class PeakRss:
     """Samples a process's VmRSS in a thread while the block runs."""
 
@@ -69,7 +57,7 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_mb(self.pid))
+            self.peak = max(self.peak, rss_mb(self.pid))
             time.sleep(0.005)
 
     def __enter__(self) -> PeakRss:
@@ -79,7 +67,7 @@ class PeakRss:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _rss_mb(self.pid))
+        self.peak = max(self.peak, rss_mb(self.pid))
 
 
 def chunked_post(
@@ -184,7 +172,7 @@ def probe_bodies(proc: subprocess.Popen[bytes], port: int) -> None:
     for path, headers in routes.items():
         for declare in (False, True):
             time.sleep(0.3)
-            idle = _rss_mb(proc.pid)
+            idle = rss_mb(proc.pid)
             with PeakRss(proc.pid) as rss:
                 opening = UPLOAD_OPENING if path.endswith("upload") else b""
                 status, sent = chunked_post(port, path, headers, declare=declare, opening=opening)
@@ -207,7 +195,7 @@ def probe_logins(proc: subprocess.Popen[bytes], port: int) -> None:
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         clients.append((client, token))
     time.sleep(0.5)
-    idle = _rss_mb(proc.pid)
+    idle = rss_mb(proc.pid)
     statuses: list[int] = []
     barrier = threading.Barrier(LOGINS)
 
@@ -278,10 +266,10 @@ def main() -> None:
     )
     assert fake.stdout is not None
     telegram_url = json.loads(fake.stdout.readline())["url"]
-    port = _free_port()
+    port = free_port()
     proc = start(data, port, telegram_url)
     try:
-        print(f"server idle after start: {_rss_mb(proc.pid):.1f} MB")
+        print(f"server idle after start: {rss_mb(proc.pid):.1f} MB")
         probe_bodies(proc, port)
         probe_logins(proc, port)
         probe_nesting(port, data)

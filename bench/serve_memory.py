@@ -18,13 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -32,7 +32,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def main() -> None:
-    port = _free_port()
+    port = free_port()
     data = tempfile.mkdtemp(prefix="cg-mem-")
     env = {
         **os.environ,
@@ -50,7 +50,7 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        print(f"after start: {_rss_mb(proc.pid):.0f} MB")
+        print(f"after start: {rss_mb(proc.pid):.0f} MB")
         dev = SHARED / "eval" / "check-dev.jsonl"
         texts = [json.loads(line)["text"] for line in dev.read_text("utf-8").splitlines() if line.strip()]
         with httpx.Client(base_url=base, timeout=30) as client:
@@ -58,7 +58,7 @@ def main() -> None:
                 for text in texts:
                     client.post("/api/chat", json={"text": text})
                 client.cookies.clear()
-                print(f"after {(round_ + 1) * len(texts)} messages: {_rss_mb(proc.pid):.0f} MB")
+                print(f"after {(round_ + 1) * len(texts)} messages: {rss_mb(proc.pid):.0f} MB")
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -3,16 +3,13 @@ it works under the page's security policy, and what a resident types stays text.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from bot.channels.webchat.channel import WebChatChannel
 from bot.web.app import create_app
-from tests.bot.console.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.bot.console.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,20 +20,8 @@ pytestmark = [
 @pytest.fixture
 def server(services) -> Iterator[str]:  # type: ignore[no-untyped-def]
     services.channels["web"] = WebChatChannel()
-    config = uvicorn.Config(
-        create_app(services, background=False), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(services, background=False)) as address:
+        yield address
 
 
 def test_a_resident_checks_a_message_in_the_web_chat(server: str) -> None:

@@ -19,6 +19,7 @@ from bot.web.app import create_app
 from bot.web.console.routes import build_router
 from storage import officers, units
 from storage.db import transaction
+from tests.conftest import TEST_SECRET_KEY
 
 PASSWORD = "mat-khau-du-dai-1"
 HANOI, HOAN_KIEM, BA_DINH, HUE = 1, 70, 4, 46
@@ -42,7 +43,9 @@ class World:
 
 
 def console_services(url: str, tmp_path: Path, library: Any) -> Services:
-    settings = Settings(data_dir=tmp_path, database_url=url, run_worker=False, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path, database_url=url, run_worker=False, secret_keys=TEST_SECRET_KEY, _env_file=None
+    )
     services = build_services(settings, library=library)
     services.hasher = FAST_HASHER
     services.routers.append(build_router())

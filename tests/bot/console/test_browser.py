@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server(console: Services) -> Iterator[str]:
-    """The real app under uvicorn on a free port of 127.0.0.1, in a thread."""
-    config = uvicorn.Config(
-        create_app(console, background=False), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The real app under uvicorn on a free port of 127.0.0.1, in a thread; yields its address."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -63,6 +62,12 @@ def server(console: Services) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(console: Services) -> Iterator[str]:
+    with serving(create_app(console, background=False)) as address:
+        yield address
 
 
 @pytest.fixture

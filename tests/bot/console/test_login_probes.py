@@ -14,26 +14,18 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from bot.app import Services, build_services
+from bot.app import Services
 from bot.hash_gate import HashGate
-from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.console.routes import build_router
 from storage import audit, officers
 from storage.db import transaction
-from tests.bot.console.conftest import FAST_HASHER, PASSWORD, World, csrf_of, login
-from tests.conftest import TEST_SECRET_KEY
+from tests.bot.console.conftest import PASSWORD, World, console_services, csrf_of, login
 
 
 @pytest.fixture
 def console(db_url: str, tmp_path: Any, test_library: Any) -> Iterator[Services]:
     """The console on SQLite and on PostgreSQL (NUL bytes and integer ranges are PostgreSQL's)."""
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path, database_url=db_url, run_worker=False, secret_keys=TEST_SECRET_KEY, _env_file=None
-    )
-    services = build_services(settings, library=test_library)
-    services.hasher = FAST_HASHER
-    services.routers.append(build_router())
+    services = console_services(db_url, tmp_path, test_library)
     yield services
     services.engine.dispose()
 
