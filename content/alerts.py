@@ -6,6 +6,11 @@ so each recipient costs one API call against the platform's rate limit.
 
 from __future__ import annotations
 
+import html
+import re
+
+from markupsafe import Markup
+
 from content import replies
 from content.messages import Button, Reply
 from content.schema import Card
@@ -13,6 +18,21 @@ from content.schema import Card
 MAX_TITLE = 120
 MAX_BODY = 1200
 MAX_POINTS = 3
+# *bold* and _italic_, as officers type them in chat apps: a marker pair around text that
+# neither starts nor ends with a space, on one line ("5 * 3 * 2" and snake_case stay as typed).
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
+
+
+def officer_markup(text: str) -> Markup:
+    """The officer's text as the restricted HTML replies use: escaped, with *bold* and _italic_.
+
+    Each channel then shows it as it can (bold on Telegram and the web chat, plain on Zalo,
+    markers removed either way), and the console's preview renders it the same way.
+    """
+    escaped = html.escape(text, quote=False)
+    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
+    return Markup(_ITALIC.sub(r"<i>\1</i>", escaped))
 
 
 class AlertTextError(ValueError):
@@ -37,7 +57,7 @@ def compose_alert(*, title: str, body: str = "", card: Card | None = None, sende
         "alert_broadcast",
         sender=sender,
         title=title or (card.title if card else ""),
-        body=body,
+        body=officer_markup(body),
         card=card,
         signs=card.warning_signs[:MAX_POINTS] if card else [],
         advice=card.what_to_do[:MAX_POINTS] if card else [],

@@ -102,7 +102,10 @@ def _index() -> _Index:
 
 
 def provinces() -> list[Place]:
-    return sorted(_index().provinces.values(), key=lambda p: fold(p.province_name))
+    """By name as people say it: "Thành phố Hà Nội" sorts under H, not T."""
+    return sorted(
+        _index().provinces.values(), key=lambda p: _strip(fold(p.province_name), _PROVINCE_PREFIXES)
+    )
 
 
 def province(code: int) -> Place | None:

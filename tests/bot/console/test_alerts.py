@@ -236,3 +236,41 @@ def test_second_officer_approves_when_required(sqlite_url: str, tmp_path: Path, 
     (alert,) = _alerts(services)
     assert alert.status == "scheduled" and alert.approved_by is not None
     services.engine.dispose()
+
+
+def test_compose_starts_from_the_officers_unit_and_sorts_provinces_by_name(console: Services) -> None:
+    make_world(console)
+    province = _client(console, "tinh").get("/console/alerts/new").text
+    assert "Tỉnh/thành: <b>Thành phố Hà Nội</b>" in province and "Phường Hoàn Kiếm" in province
+    admin = _client(console, "quantri").get("/console/alerts/new").text
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]+)</option>', admin.split("</select>")[0])
+    assert options[0] == ("", "— Chọn tỉnh/thành —")
+    assert re.search(r'<option value="" disabled\s+selected>', admin)  # not An Giang by default
+    names = [label for _, label in options[1:]]
+    assert names.index("Thành phố Hà Nội") < names.index("Hà Tĩnh") < names.index("Lâm Đồng")
+    assert names.index("Thành phố Hồ Chí Minh") < names.index("Hưng Yên")
+
+
+def test_bold_and_italic_reach_each_channel_as_it_can_show_them(console: Services) -> None:
+    make_world(console)
+    client = _client(console, "xa1")
+    body = "*Không* chuyển tiền cho ai, _hãy gọi 113_. Lãi 5 * 3 * 2 là lừa; tên_tệp giữ nguyên."
+    shown = client.post(
+        "/console/alerts/new",
+        data=_form(
+            client, action="preview", source="text", title="Cảnh báo", body=body, channel=["telegram", "zalo"]
+        ),
+    ).text.split("<h2>Xem trước", 1)[1]
+    assert (
+        "<b>Không</b> chuyển tiền cho ai, <i>hãy gọi 113</i>. Lãi 5 * 3 * 2 là lừa; tên_tệp giữ nguyên."
+        in shown
+    )
+    assert "Không chuyển tiền cho ai, hãy gọi 113. Lãi 5 * 3 * 2 là lừa; tên_tệp giữ nguyên." in shown  # Zalo
+    assert "*Không*" not in shown and "_hãy" not in shown
+    sent = client.post(
+        "/console/alerts/new",
+        data=_form(client, action="send", source="text", title="Cảnh báo", body=body, channel=["telegram"]),
+    )
+    assert sent.status_code == 303
+    (alert,) = _alerts(console)
+    assert "<b>Không</b>" in alert.payload["replies"][0]["text"]
