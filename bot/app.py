@@ -22,6 +22,7 @@ from content.check import Checker
 from content.library import Library, load_library
 from handlers.context import Features, ReportConfig
 from handlers.conversation import Conversations
+from handlers.reading import ReadPicture
 from storage.crypto import Cipher
 from storage.db import make_engine
 from storage.evidence import EvidenceStore, LocalEvidenceStore
@@ -79,6 +80,15 @@ def build_evidence_store(settings: Settings, cipher: Cipher) -> EvidenceStore:
     return LocalEvidenceStore(settings.effective_evidence_dir, cipher)
 
 
+def build_picture_reader(settings: Settings) -> ReadPicture | None:
+    """Tesseract with Vietnamese when installed and wanted; else pictures get the old answer."""
+    if not settings.read_pictures:
+        return None
+    from bot.pictures.reader import PictureReader
+
+    return PictureReader.installed(workers=settings.picture_readers, max_bytes=settings.evidence_max_bytes)
+
+
 def build_services(settings: Settings, *, library: Library | None = None) -> Services:
     engine = make_engine(settings.effective_database_url)
     library = library or load_checked_library(settings.library_dir)
@@ -100,6 +110,7 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
             draft_expire_days=settings.draft_expire_days,
             console_url=settings.public_url,
         ),
+        read_picture=build_picture_reader(settings),
     )
     dispatcher = Dispatcher(
         engine,

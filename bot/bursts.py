@@ -1,7 +1,8 @@
 """Messages a resident sends in one go, handled as one.
 
-Forwarding a scammer's conversation sends one message per forwarded message, and an album
-arrives as one message per photo. Answered one by one, the resident gets a card (or an
+Forwarding a scammer's conversation sends one message per forwarded message, an album
+arrives as one message per photo, and screenshots of one conversation picked together in the
+gallery arrive one by one (Zalo has no albums). Answered one by one, the resident gets a card (or an
 acknowledgement) per part, and no single part shows the whole trick. The dispatcher waits
 a moment after the first such message and joins the ones of the same kind queued behind it.
 """
@@ -28,12 +29,15 @@ class Waiting:
 
 
 def kind_of(msg: IncomingMessage) -> str | None:
-    """What a burst joins: the files of one album, or forwarded texts; None for anything else."""
+    """What a burst joins: the files of one album, photos sent one after the other, or forwarded
+    texts; None for anything else."""
     if msg.payload is not None:
         return None
     album = msg.extras.get("media_group_id")
     if album and msg.attachments:
         return f"album:{album}"
+    if msg.attachments and all(att.kind == "photo" for att in msg.attachments):
+        return "photos"
     if msg.forwarded and msg.text.strip() and not msg.attachments:
         return "forwarded"
     return None

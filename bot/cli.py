@@ -111,21 +111,29 @@ def worker(name: str | None) -> None:
 
 @main.command()
 @click.argument("text", required=False)
-@click.option("--jsonl", is_flag=True, help="Read {id, text} lines on stdin, write one verdict a line.")
+@click.option(
+    "--jsonl", is_flag=True, help="Read {id, text} or {id, image} lines on stdin, write one verdict a line."
+)
+@click.option(
+    "--image",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help='Check a screenshot: its text and QR codes are read, and printed as "text".',
+)
 @click.option("--no-registry", is_flag=True, help="Do not consult the database registry.")
-def check(text: str | None, jsonl: bool, no_registry: bool) -> None:
-    """Check a text for scam signs (one text as an argument, or --jsonl on standard input)."""
+def check(text: str | None, jsonl: bool, image: Path | None, no_registry: bool) -> None:
+    """Check a text or a screenshot for scam signs (an argument, --image, or --jsonl on standard input)."""
     from bot.check_command import run_check
     from content.library import LibraryError
 
-    if not jsonl and text is None and not sys.stdin.isatty():
+    if not jsonl and image is None and text is None and not sys.stdin.isatty():
         text = sys.stdin.read()  # `echo "…" | canhgiac check`
-    if not jsonl and not (text or "").strip():
+    if not jsonl and image is None and not (text or "").strip():
         raise click.UsageError('cần một đoạn văn bản: canhgiac check "…" (hoặc --jsonl để đọc từng dòng)')
     settings = _settings()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     try:
-        code = run_check(settings, text=text, jsonl=jsonl, use_registry=not no_registry)
+        code = run_check(settings, text=text, jsonl=jsonl, image=image, use_registry=not no_registry)
     except LibraryError as exc:
         raise click.ClickException(
             f"thư viện nội dung có lỗi, chạy `canhgiac content check`:\n{exc}"

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 HANDLE_BATCH = 100  # messages routed in one transaction at most
+# Messages with files (a screenshot read, evidence downloaded) are handled on threads of their
+# own, so however many pictures arrive, text messages still find a free thread at once.
+FILE_THREADS = 4
 # Waits before handling a message again when the database is unreachable (then: an apology).
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
@@ -89,6 +93,7 @@ class Dispatcher:
             conversations.handle_many, tasks=self._tasks, limit=HANDLE_BATCH
         )
         self.on_unreachable: list[Callable[[str, str], None]] = []
+        self._files = ThreadPoolExecutor(max_workers=FILE_THREADS, thread_name_prefix="files")
 
     def add_channel(self, channel: InboundChannel) -> None:
         self.channels[channel.name] = channel
@@ -255,7 +260,8 @@ class Dispatcher:
             if msg.attachments:
                 # A file is downloaded and stored while handling: kept out of a batch, whose
                 # retry after another message's error would store it twice.
-                return (await asyncio.to_thread(self.conversations.handle_many, [turn]))[0]
+                loop = asyncio.get_running_loop()
+                return (await loop.run_in_executor(self._files, self.conversations.handle_many, [turn]))[0]
             return await self._handler.submit(turn)
 
         try:

@@ -148,6 +148,14 @@ class Settings(BaseSettings):
     evidence_s3_secret_key: SecretStr | None = Field(None, description="Secret key for the object storage.")
     evidence_max_bytes: int = Field(10_000_000, description="Largest evidence file accepted, in bytes.")
     evidence_max_files: int = Field(10, description="Most evidence files one tip may carry.")
+    read_pictures: bool = Field(
+        True,
+        description="Read the text and QR codes of screenshots residents send and check them "
+        "(needs Debian's tesseract-ocr-vie; without it pictures are not read).",
+    )
+    picture_readers: int = Field(
+        2, ge=1, le=8, description="Pictures read at the same time at most (each holds a model and an image)."
+    )
     draft_remind_hours: int = Field(
         24, description="Hours after which an abandoned report draft gets one reminder."
     )

@@ -12,6 +12,7 @@ from content.check import Checker
 from content.library import Library
 from content.result import RegistryLookup
 from handlers.attachments import FetchAttachment
+from handlers.reading import ReadPicture
 from storage.crypto import Cipher
 from storage.evidence import EvidenceStore
 
@@ -75,4 +76,5 @@ class HandlerContext:
     cipher: Cipher | None = None
     evidence: EvidenceStore | None = None
     fetch_attachment: FetchAttachment | None = None
+    read_picture: ReadPicture | None = None
     report: ReportConfig = field(default_factory=ReportConfig)

@@ -19,6 +19,7 @@ from handlers import check
 from handlers.attachments import FetchAttachment
 from handlers.context import Features, HandlerContext, ReportConfig, State
 from handlers.messages import IncomingMessage
+from handlers.reading import ReadPicture
 from handlers.router import route
 from storage import dialogs, users
 from storage.crypto import Cipher
@@ -43,6 +44,8 @@ class Conversations:
     report: ReportConfig = field(default_factory=ReportConfig)
     # Per channel name: how to download a user's file (see handlers/attachments.py).
     fetchers: dict[str, FetchAttachment] = field(default_factory=dict)
+    # Reads a screenshot's text and QR codes (see handlers/reading.py); None: pictures are not read.
+    read_picture: ReadPicture | None = None
 
     def handle(self, msg: IncomingMessage, *, numbered_options: bool = False) -> list[Reply]:
         """Route `msg`; on a handler error nothing is saved and the error propagates."""
@@ -82,6 +85,7 @@ class Conversations:
                     cipher=self.cipher,
                     evidence=self.evidence,
                     fetch_attachment=self.fetchers.get(msg.channel),
+                    read_picture=self.read_picture,
                     report=self.report,
                 )
                 results.append(route(msg, ctx))

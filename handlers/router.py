@@ -10,7 +10,18 @@ from collections.abc import Callable
 
 from content import replies
 from content.messages import Reply
-from handlers import broadcast, check, erase, library, menu, officer_link, report, status, subscribe
+from handlers import (
+    broadcast,
+    check,
+    erase,
+    library,
+    menu,
+    officer_link,
+    pictures,
+    report,
+    status,
+    subscribe,
+)
 from handlers.context import HandlerContext
 from handlers.messages import IncomingMessage
 from handlers.text import fold
@@ -46,7 +57,7 @@ FEATURE_ACTIONS = ("report", "alerts", "status", "unsub")
 
 # Step prefixes ("check.await" → "check") to the flow that handles input at that step.
 STEPS: dict[str, StepHandler] = {
-    "check": check.on_step,
+    "check": pictures.on_check_step,
     "sub": subscribe.on_step,
     "bc": broadcast.on_step,
     "report": report.on_step,
@@ -149,6 +160,8 @@ def _dispatch(msg: IncomingMessage, ctx: HandlerContext) -> list[Reply]:
     if msg.payload in ("cancel", "back") or (msg.payload is None and folded in CANCEL_WORDS):
         return menu.show_menu(ctx)
 
+    if pictures.wants(msg, ctx):
+        return pictures.check_pictures(ctx, msg)
     if not msg.text.strip() and msg.attachments:
         what = ATTACHMENT_NAMES.get(msg.attachments[0].kind, "một tệp")
         return [Reply(replies.render("unsupported_input", what=what), buttons=[[check.menu_button()]])]

@@ -77,8 +77,10 @@ def test_unknown_command(conversation: Conversation) -> None:
 
 
 def test_photo_without_text_gets_explanation(conversation: Conversation) -> None:
-    conversation.send_file("photo")
-    assert "hình ảnh" in conversation.text
+    conversation.send_file("photo")  # this channel cannot download it
+    assert "chưa tải được ảnh" in conversation.text
+    conversation.send_file("sticker")
+    assert "nhãn dán" in conversation.text
 
 
 def test_user_text_is_escaped_in_html(conversation: Conversation) -> None:
