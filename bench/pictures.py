@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -103,6 +105,30 @@ def qr_cases(rows: list[dict[str, object]]) -> list[tuple[str, bytes]]:
     return cases
 
 
+def stall(rows: list[dict[str, object]]) -> float:
+    """The longest a thread wanting the interpreter (as the event loop does) waits while two
+    others read screenshots: the reading must leave the GIL to the rest of the process."""
+    reader = PictureReader.installed(workers=2)
+    assert reader is not None
+    pictures = [screen.data for _, screen in screens(rows[:12], False)]
+    done = threading.Event()
+
+    def read(part: list[bytes]) -> None:
+        for data in part:
+            reader(data)
+
+    threads = [threading.Thread(target=read, args=(pictures[i::2],)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    threading.Thread(target=lambda: ([t.join() for t in threads], done.set())).start()
+    longest, last = 0.0, time.perf_counter()
+    while not done.is_set():
+        time.sleep(0.001)
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    return longest
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=0, help="messages per set (0: all)")
@@ -120,13 +146,15 @@ def main() -> None:
     if args.limit:
         rows = rows[: args.limit]
     seconds: list[float] = []
+    cpu: list[float] = []  # seconds of processor time: what a quiet machine would take
     same = total = 0
     for label, noisy in (("clean", False), ("noisy", True)):
         errors = chars = 0
         for original, screen in screens(rows, noisy):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             read = reader(screen.data).joined
             seconds.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
             expected = flat(screen.text)
             wrong = distance(expected, flat(read))
             errors, chars = errors + wrong, chars + len(expected)
@@ -154,6 +182,11 @@ def main() -> None:
     p95 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.95))]
     median = statistics.median(seconds)
     print(f"seconds per screenshot: median {median:.2f}, p95 {p95:.2f}, max {seconds[-1]:.2f}")
+    cpu.sort()
+    cpu_p95 = cpu[min(len(cpu) - 1, int(len(cpu) * 0.95))]
+    print(f"processor seconds per screenshot: median {statistics.median(cpu):.2f}, p95 {cpu_p95:.2f}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"event loop while 2 threads read pictures: longest stall {stall(rows) * 1000:.0f} ms")
     print(f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -36,6 +36,8 @@ class Tesseract:
         import tesserocr  # imported here: a deployment without it simply reads no pictures
 
         self._tesserocr = tesserocr
+        # Leptonica prints its complaints about odd boxes to stderr; they are not our errors.
+        tesserocr.set_leptonica_log_level(tesserocr.LeptLogLevel.NONE)
         self.tessdata = tessdata
         self.language = language
         self._idle: queue.LifoQueue[object] = queue.LifoQueue()

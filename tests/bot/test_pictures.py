@@ -15,7 +15,6 @@ from PIL import Image
 
 from bot.check_command import run_check
 from bot.pictures.qr import BANKS_BY_BIN, describe
-from bot.web.app import create_app
 from content.check import Checker
 from tests.screens import Style, fonts, needs_tesseract, qr_image, render, vietqr_payload
 
@@ -26,17 +25,6 @@ SCAM = (
     "Chuyển ngay 80 triệu vào tài khoản tạm giữ 1903 5678 1234 Techcombank để xác minh, "
     "gọi lại 0865 214 937."
 )
-
-
-@pytest.fixture
-async def client(services):  # type: ignore[no-untyped-def]
-    from bot.channels.webchat.channel import WebChatChannel
-
-    services.channels["web"] = WebChatChannel()
-    app = create_app(services, background=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
 
 
 async def _upload(client: httpx.AsyncClient, name: str, data: bytes, mime: str = "image/png") -> str:

@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from bot.web.app import create_app
-
-
-@pytest.fixture
-async def client(services):  # type: ignore[no-untyped-def]
-    from bot.channels.webchat.channel import WebChatChannel
-
-    services.channels["web"] = WebChatChannel()
-    app = create_app(services, background=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
 
 
 async def test_health_reports_database_and_cards(client: httpx.AsyncClient) -> None:

@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import httpx
-import pytest
-
-from bot.web.app import create_app
 
 PRIVATE = b"anh-chup-tin-nhan-cua-nguoi-dan"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100 + PRIVATE
-
-
-@pytest.fixture
-async def client(services):  # type: ignore[no-untyped-def]
-    from bot.channels.webchat.channel import WebChatChannel
-
-    services.channels["web"] = WebChatChannel()
-    app = create_app(services, background=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
 
 
 async def _say(client: httpx.AsyncClient, **body: object) -> str:
