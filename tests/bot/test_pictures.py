@@ -94,7 +94,7 @@ async def test_bad_pictures_get_a_clear_answer_and_nothing_is_kept(
     gif = io.BytesIO()
     Image.new("RGB", (200, 100), "white").save(gif, "GIF")
     cases = {
-        "lớn quá": (b"\xff\xd8\xff\xe0" + b"\x00" * 20_000_000, "image/jpeg"),
+        "lớn quá": (b"\xff\xd8\xff\xe0" + b"\x00" * services.settings.evidence_max_bytes, "image/jpeg"),
         "hỏng": (_png(Image.new("RGB", (800, 600), "white"))[:300], "image/png"),
         "kích thước quá lớn": (huge, "image/png"),
         "GIF": (gif.getvalue(), "image/gif"),
@@ -104,6 +104,11 @@ async def test_bad_pictures_get_a_clear_answer_and_nothing_is_kept(
         html = await _upload(client, "file", data, mime)
         assert expected in html, expected
         assert "Để mình kiểm tra được" in html
+    # 20 MB never reaches the handlers: the web app refuses the body as it streams in
+    res = await client.post(
+        "/api/chat/upload", files={"file": ("big.jpg", b"\xff\xd8" * 10_000_000, "image/jpeg")}
+    )
+    assert res.status_code == 413
     assert _kept(services) == before
 
 
@@ -125,14 +130,17 @@ def test_check_image_prints_the_contract_and_the_text(settings, tmp_path) -> Non
         {"id": "pdf", "image": str(tmp_path / "doc.pdf")},
     ]
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "big.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 20_000_000)
+    lines.append({"id": "big", "image": str(tmp_path / "big.jpg")})
     out = io.StringIO()
     stdin = io.StringIO("\n".join(json.dumps(line) for line in lines) + "\n")
     run_check(settings, text=None, jsonl=True, use_registry=False, stdin=stdin, stdout=out)
-    img, txt, gone, pdf = (json.loads(line) for line in out.getvalue().splitlines())
+    img, txt, gone, pdf, big = (json.loads(line) for line in out.getvalue().splitlines())
     assert img["id"] == "img" and img["verdict"] == txt["verdict"] == "likely_scam" and img["text"]
     assert "text" not in txt
     assert gone["id"] == "gone" and "error" in gone
     assert pdf["id"] == "pdf" and "PDF" in pdf["error"]
+    assert big["id"] == "big" and "lớn quá" in big["error"]
 
 
 def test_every_bank_with_a_short_code_is_found_by_the_engine(test_library) -> None:  # type: ignore[no-untyped-def]

@@ -53,10 +53,10 @@ def test_a_chromium_screenshot_of_the_web_chat_is_read_and_checked(
     phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "locale": "vi-VN"}
     writer = browser.new_context(**phone).new_page()
     writer.goto(server)
-    writer.locator(".msg.bot").first.wait_for()
+    writer.locator(".msg.bot").first.wait_for(timeout=60_000)
     writer.fill("#t", SCAM)
     writer.press("#t", "Enter")
-    writer.locator(".msg.bot", has_text="LỪA ĐẢO").wait_for()
+    writer.locator(".msg.bot", has_text="LỪA ĐẢO").wait_for(timeout=60_000)
     shots = Path(os.environ.get("CANHGIAC_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     shot = shots / "webchat-message.png"
@@ -64,13 +64,13 @@ def test_a_chromium_screenshot_of_the_web_chat_is_read_and_checked(
 
     reader = browser.new_context(**phone).new_page()
     reader.goto(server)
-    reader.locator(".msg.bot").first.wait_for()
+    reader.locator(".msg.bot").first.wait_for(timeout=60_000)
     reader.set_input_files("#file", str(shot))
     read = reader.locator(".msg.bot", has_text="Mình đọc được trong ảnh")
-    read.wait_for(timeout=30_000)
+    read.wait_for(timeout=60_000)  # a loaded machine reads slowly
     assert "0451000123987" in read.inner_text()
     verdict = reader.locator(".msg.bot", has_text="Vì sao").last
-    verdict.wait_for()
+    verdict.wait_for(timeout=60_000)
     text = verdict.inner_text()
     assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in text
     assert "0451000123987" in text
