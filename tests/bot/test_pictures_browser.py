@@ -9,6 +9,7 @@ Set CANHGIAC_SCREENSHOTS to a folder to keep the screenshot.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,8 @@ def test_a_chromium_screenshot_of_the_web_chat_is_read_and_checked(
     writer.locator(".msg.bot").first.wait_for(timeout=60_000)
     writer.fill("#t", SCAM)
     writer.press("#t", "Enter")
-    writer.locator(".msg.bot", has_text="LỪA ĐẢO").wait_for(timeout=60_000)
+    # the verdict card (a case-sensitive pattern: the greeting speaks of "lừa đảo" too)
+    writer.locator(".msg.bot", has_text=re.compile("RẤT CÓ THỂ LÀ LỪA ĐẢO")).wait_for(timeout=60_000)
     shots = Path(os.environ.get("CANHGIAC_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     shot = shots / "webchat-message.png"
