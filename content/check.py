@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -36,6 +35,7 @@ _LOOKALIKE_MODUS = {"bank": "fake-bank", "gov": "fake-egov"}
 LOOKALIKE_HINT = 1.0
 # How much the learned model adds to a modus: the blend is 1 - (1 - phrases)(1 - w·p).
 MODEL_WEIGHT = 0.8
+MODEL_GATE = 0.6  # the model's probability of a scam below which it adds to no modus
 _SHIPPED = "shipped"
 TYPO_MIN = 5  # shortest library word whose one-letter-short misspelling is repaired
 
@@ -90,14 +90,16 @@ def _library_words(cards: Sequence[Card]) -> Counter[str]:
 
 def _blend(phrases: Sequence[CardScore], probs: dict[str, float] | None) -> list[CardScore]:
     """Phrase scores raised by the model's probability of each modus, best first."""
-    if not probs:
+    # The model names a modus only for a message it reads as a scam: on a genuine-looking
+    # one its small probabilities spread over every card would be noise.
+    if not probs or 1.0 - probs.get(GENUINE, 0.0) < MODEL_GATE:
         return list(phrases)
     by_id = {s.card_id: s for s in phrases}
     out = []
     for card_id in by_id.keys() | {k for k, p in probs.items() if p >= 0.05 and k != GENUINE}:
         base = by_id.get(card_id) or CardScore(card_id, 0.0, (), (), ())
         value = 1.0 - (1.0 - base.score) * (1.0 - MODEL_WEIGHT * probs.get(card_id, 0.0))
-        out.append(replace(base, score=value))
+        out.append(CardScore(card_id, value, base.strong, base.weak, base.negative))
     out.sort(key=lambda s: (-s.score, -len(s.strong), s.card_id))
     return out
 

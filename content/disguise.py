@@ -25,7 +25,6 @@ __all__ = ["TRICKS", "Undisguised", "Undisguiser"]
 
 TRICKS = ("invisible", "fullwidth", "homoglyph", "leet", "split", "emoji", "spaced")
 
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
 # Letters of other alphabets drawn like Latin ones; Vietnamese is written in Latin only.
 _HOMOGLYPHS = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i", "ј": "j",
@@ -37,6 +36,10 @@ _HOMOGLYPHS = {
     "Ρ": "P", "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z", "ı": "i", "ɑ": "a",
 }  # fmt: skip
 _HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
+_HOMOGLYPH_RE = re.compile("[" + "".join(_HOMOGLYPHS) + "]")
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061-\u2064]")
+_WIDE_RE = re.compile("[\uff01-\uff5e\U0001d400-\U0001d7ff]")
+_SYMBOL_RE = re.compile("[\u2190-\u2bff\ufe0f\u20e3\U0001f000-\U0001faff]")
 _VOWELS = "aeiouy"
 # Characters standing for letters. Digits 1-9 after a vowel are left to the VNI repair
 # of the normaliser ("ca1m" is "cám"); after a consonant they are letters ("T4i").
@@ -161,22 +164,15 @@ class Undisguiser:
 
     def undisguise(self, text: str) -> Undisguised:
         tricks: set[str] = set()
-        if any(ch in _INVISIBLE for ch in text):
+        if _INVISIBLE_RE.search(text):
             tricks.add("invisible")
-            text = "".join(ch for ch in text if ch not in _INVISIBLE)
-        if any("\uff01" <= ch <= "\uff5e" or 0x1D400 <= ord(ch) <= 0x1D7FF for ch in text):
+            text = _INVISIBLE_RE.sub("", text)
+        if _WIDE_RE.search(text):
             tricks.add("fullwidth")
-            text = "".join(
-                unicodedata.normalize("NFKC", ch)
-                if "\uff01" <= ch <= "\uff5e" or 0x1D400 <= ord(ch) <= 0x1D7FF
-                else ch
-                for ch in text
-            )
-        if any(ch in _HOMOGLYPHS for ch in text):
-            swapped = text.translate(_HOMOGLYPH_TABLE)
-            if swapped != text:
-                tricks.add("homoglyph")
-                text = swapped
+            text = _WIDE_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+        if _HOMOGLYPH_RE.search(text):
+            tricks.add("homoglyph")
+            text = text.translate(_HOMOGLYPH_TABLE)
         text, emoji = _drop_inner_symbols(text)
         if emoji:
             tricks.add("emoji")
@@ -285,7 +281,7 @@ def _is_link(word: str, dotted_words: int) -> bool:
 
 def _drop_inner_symbols(text: str) -> tuple[str, bool]:
     """Emoji and symbols between two letters of one word."""
-    if text.isascii():
+    if text.isascii() or not _SYMBOL_RE.search(text):
         return text, False
     out: list[str] = []
     found = False

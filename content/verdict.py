@@ -38,7 +38,7 @@ SURE = 0.75  # a request for money alone is everyday life; it needs a clear matc
 P_SUGGEST = 0.6  # the model's probability that a message is a scam, to suggest a card
 P_ACT = 0.8  # … and to call it likely, with a concrete red flag
 P_SURE = 0.9  # … so sure that a call to act is enough beside a weak match
-P_NOTICE = 0.5  # below this probability of a scam, a protective voice reads as a notice
+P_NOTICE = 0.65  # below this probability of a scam, a protective voice reads as a notice
 # Calls to act that make a message in a genuine shape a lure all the same.
 _LURE_ASKS = ("cung cap ma", "doc ma", "gui ma", "cung cap otp", "doc otp", "gui otp", "cai dat",
               "cai ung dung", "tai ung dung", "tai app", "ket ban zalo", "ket ban", "add zalo",

@@ -34,7 +34,7 @@ NEGATION_WINDOW = 5  # words between the negator and the action ("không gọi �
 _CODE = r"(?:ma otp|otp|ma xac thuc|ma xac nhan|ma kich hoat|ma giao dich|ma bao mat|verification code|ma)"
 SHAPES: dict[str, re.Pattern[str]] = {
     # "Mã OTP của Quý khách là 482913 ... không cung cấp mã này cho bất kỳ ai."
-    "otp": re.compile(rf"\b{_CODE}\b[^0-9]{{0,40}}\b\d{{4,8}}\b"),
+    "otp": re.compile(rf"\b{_CODE}\b[^0-9]{{0,40}}\b\d{{4,8}}\b|\b\d{{4,8}} (?:la )?{_CODE}\b"),
     # "TK 1903xxxx8821 -150,000VND lúc 08:42 ... Số dư 2,315,000VND"
     "balance": re.compile(
         r"(?:\b(?:tk|tai khoan|stk)\b[^\n]{0,30}[+-]\s?\d[\d.,]{2,}\s?(?:vnd|d|đ)\b[^\n]{0,80}\bso du\b"

@@ -75,7 +75,15 @@ def features(toks: Sequence[str]) -> list[int]:
         with np.errstate(over="ignore"):
             pairs = word_hash[:-1] * _PRIME + word_hash[1:]
         parts.append(_mix(pairs, _SALT["b"]))
-    return np.unique(np.concatenate(parts)).tolist()
+    return _distinct(np.concatenate(parts)).tolist()
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    values.sort()
+    keep = np.empty(values.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 @dataclass(frozen=True)
@@ -90,14 +98,23 @@ class CheckModel:
     words: dict[str, int]  # folded words of the corpus with their counts
     pairs: dict[tuple[str, str], int]  # adjacent word pairs with their counts
 
+    @property
+    def rows(self) -> np.ndarray:
+        """Feature id → weight row (-1 for a feature unseen in training): one array look-up."""
+        table = self.__dict__.get("_rows")
+        if table is None:
+            table = np.full(1 << FEATURE_BITS, -1, dtype=np.int32)
+            table[self.ids] = np.arange(self.ids.size, dtype=np.int32)
+            object.__setattr__(self, "_rows", table)
+        return table
+
     def probabilities(self, toks: Sequence[str]) -> dict[str, float]:
         """Label → probability; every label present, summing to one."""
         feats = np.asarray(features(toks), dtype=np.int64)
         logits = self.bias.astype(np.float64)
         if feats.size:
-            at = np.searchsorted(self.ids, feats)
-            at = at[at < self.ids.size]
-            known = at[self.ids[at] == feats[: at.size]] if at.size else at
+            known = self.rows[feats]
+            known = known[known >= 0]
             if known.size:
                 logits = logits + self.weights[known].sum(axis=0, dtype=np.float64) / np.sqrt(feats.size)
         logits -= logits.max()
