@@ -75,7 +75,8 @@ def _bench_database(server_url: str, size: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("path", nargs="?", default="eval/check-dev.jsonl")
+    # Both sets: 141 messages, more than the checker's 128-text cache, so no round reuses one.
+    parser.add_argument("paths", nargs="*", default=["eval/check-dev.jsonl", "eval/check-dev-sms.jsonl"])
     parser.add_argument("--registry-size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--library", help="a folder of card YAML files instead of the library")
@@ -91,25 +92,35 @@ def main() -> None:
     built = time.perf_counter() - t0
     lookup = make_lookup(args.registry_size, args.database_url)
     texts = [
-        json.loads(ln)["text"] for ln in resolve(args.path).read_text("utf-8").splitlines() if ln.strip()
+        json.loads(ln)["text"]
+        for path in args.paths
+        for ln in resolve(path).read_text("utf-8").splitlines()
+        if ln.strip()
     ]
     for text in texts:  # warm caches once
         engine.check(text, lookup)
     times: list[float] = []
+    cpu: list[float] = []  # this process's CPU time: the figure that holds on a busy machine
     start = time.perf_counter()
     for _ in range(args.rounds):
         for text in texts:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             engine.check(text, lookup)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
     total = time.perf_counter() - start
     times.sort()
+    cpu.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     print(f"checker built in {built * 1000:.0f} ms; registry of {args.registry_size:,} entities")
     print(
         f"{len(times)} checks: {len(times) / total:,.0f} messages/s, "
         f"p50 {statistics.median(times) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, "
         f"max {times[-1] * 1000:.2f} ms"
+    )
+    print(
+        f"CPU time per check: p50 {statistics.median(cpu) * 1000:.2f} ms, "
+        f"p99 {cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))] * 1000:.2f} ms"
     )
     big = ("Tôi nhận được cuộc gọi từ 0912 345 678 bảo chuyển tiền vào tài khoản tạm giữ. " * 1300)[:100_000]
     t = time.perf_counter()
