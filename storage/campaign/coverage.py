@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_
@@ -41,6 +42,7 @@ POSTER_RULES: dict[str, frozenset[str]] = {
     "C8": frozenset({"agency", "hospital", "school", "public_place"}),
 }
 ORG_INDICATORS = ("C4", "C5", "C6", "C7", "C8", "C9", "C10")
+_ORG_KINDS = tuple(sorted({kind for _, kinds in SESSION_RULES.values() for kind in kinds}))
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,9 @@ class Row:
     tally: Tally = field(default_factory=Tally)
     detail: str = ""  # a hamlet's kind, an organisation's category
 
-    @property
+    @cached_property
     def ratios(self) -> dict[str, Ratio]:
+        """Read once the roll-up is complete (the page reads each cell)."""
         return self.tally.ratios()
 
     @property
@@ -159,8 +162,8 @@ class OrgState:
     posters: bool
     staff_engaged: int
 
-    def counted_in(self) -> list[str]:
-        return [k for k in ORG_INDICATORS if self.category in _categories(k)]
+    def counted_in(self) -> tuple[str, ...]:
+        return _COUNTED_IN.get(self.category, ())
 
     def reached(self, indicator: str) -> bool:
         if indicator in SESSION_RULES:
@@ -172,6 +175,23 @@ def _categories(indicator: str) -> frozenset[str]:
     if indicator in SESSION_RULES:
         return SESSION_RULES[indicator][0]
     return POSTER_RULES[indicator]
+
+
+# The indicators each category counts in (a school counts in C4 and C8).
+_COUNTED_IN: dict[str, tuple[str, ...]] = {
+    category: tuple(k for k in ORG_INDICATORS if category in _categories(k))
+    for category in (
+        "school",
+        "cell",
+        "production",
+        "business",
+        "agency",
+        "hospital",
+        "public_place",
+        "bank_point",
+        "religious",
+    )
+}
 
 
 @dataclass
@@ -222,16 +242,26 @@ def compute(
         by_ward[code] = Row(
             "commune", code, place.ward_name if place and place.ward_name else str(code), code
         )
+    # Rows per hamlet and organisation only for a commune; a province adds straight into its communes.
+    drilled = ward_code is not None
     hamlet_rows = []
     for state in hamlet_states:
-        row = _hamlet_row(state)
-        hamlet_rows.append(row)
-        by_ward[state.hamlet.ward_code].tally.add(row.tally)
+        target = by_ward[state.hamlet.ward_code].tally
+        if drilled:
+            row = _hamlet_row(state)
+            hamlet_rows.append(row)
+            target.add(row.tally)
+        else:
+            _add_hamlet(target, state)
     org_rows = []
     for org in org_states:
-        row = _org_row(org)
-        org_rows.append(row)
-        by_ward[org.ward_code].tally.add(row.tally)
+        target = by_ward[org.ward_code].tally
+        if drilled:
+            row = _org_row(org)
+            org_rows.append(row)
+            target.add(row.tally)
+        else:
+            _add_org(target, org)
     if scope.organisation_id is None:
         for code, row in by_ward.items():
             # Subscribers count for the commune whether or not they named a hamlet.
@@ -260,28 +290,41 @@ def compute(
 def _hamlet_row(state: HamletState) -> Row:
     hamlet = state.hamlet
     assert hamlet.id is not None
-    t = Tally(hamlets=1, hamlets_done=1 if state.sessions else 0, subscribers=state.subscribers)
+    t = Tally()
+    _add_hamlet(t, state)
+    return Row("hamlet", hamlet.id, hamlet.name, hamlet.ward_code, t, detail=hamlet.kind)
+
+
+def _add_hamlet(t: Tally, state: HamletState) -> None:
+    """Add one hamlet's counts to a tally (its own, or its commune's)."""
+    hamlet = state.hamlet
+    t.hamlets += 1
+    t.hamlets_done += 1 if state.sessions else 0
+    t.subscribers += state.subscribers
     if hamlet.households is not None:
         t.households_known = True
-        t.households = hamlet.households
-        t.households_reached = min(state.reached, hamlet.households)
-        t.overlap_hamlets = 1 if state.reached > hamlet.households else 0
+        t.households += hamlet.households
+        t.households_reached += min(state.reached, hamlet.households)
+        t.overlap_hamlets += 1 if state.reached > hamlet.households else 0
     if hamlet.notice_boards is not None:
         t.boards_known = True
-        t.boards = hamlet.notice_boards
-        t.boards_posted = min(state.boards_posted, hamlet.notice_boards)
-    return Row("hamlet", hamlet.id, hamlet.name, hamlet.ward_code, t, detail=hamlet.kind)
+        t.boards += hamlet.notice_boards
+        t.boards_posted += min(state.boards_posted, hamlet.notice_boards)
 
 
 def _org_row(org: OrgState) -> Row:
     t = Tally()
-    for key in org.counted_in():
-        t.orgs[key] = 1
-        t.orgs_done[key] = 1 if org.reached(key) else 0
-    if org.staff:
-        t.staff = org.staff
-        t.staff_engaged = min(org.staff_engaged, org.staff)
+    _add_org(t, org)
     return Row("organisation", org.id, org.name, org.ward_code, t, detail=org.category)
+
+
+def _add_org(t: Tally, org: OrgState) -> None:
+    for key in _COUNTED_IN.get(org.category, ()):
+        t.orgs[key] += 1
+        t.orgs_done[key] += 1 if org.reached(key) else 0
+    if org.staff:
+        t.staff += org.staff
+        t.staff_engaged += min(org.staff_engaged, org.staff)
 
 
 def _activity_where(province_code: int, wards: list[int], whole: bool, period: Period) -> list[object]:
@@ -336,26 +379,22 @@ def _org_states(
     ).where(col(org.active).is_(True))
     query = query.where(col(org.province_code) == province_code if whole else col(org.ward_code).in_(wards))
     orgs = session.execute(query).all()
-    A = CampaignActivity
-    sums = session.exec(
-        select(
-            A.organisation_id,
-            A.kind,
-            func.coalesce(func.sum(A.posters), 0),
-            func.coalesce(func.sum(A.staff_engaged), 0),
-        )
-        .where(col(A.organisation_id).is_not(None), *_activity_where(province_code, wards, whole, period))  # type: ignore[arg-type]
-        .group_by(col(A.organisation_id), col(A.kind))
+    a = CampaignActivity
+    # One row per organisation: a flag per kind that reaches one, posters, staff engaged.
+    flags = [func.max(case((col(a.kind) == kind, 1), else_=0)) for kind in _ORG_KINDS]
+    poster = func.max(case((or_(col(a.kind) == "posting", func.coalesce(col(a.posters), 0) > 0), 1), else_=0))
+    sums = session.execute(
+        sa_select(col(a.organisation_id), poster, func.coalesce(func.sum(col(a.staff_engaged)), 0), *flags)
+        .where(col(a.organisation_id).is_not(None), *_activity_where(province_code, wards, whole, period))  # type: ignore[arg-type]
+        .group_by(col(a.organisation_id))
     ).all()
-    kinds: dict[int, set[str]] = {}
+    kinds: dict[int, frozenset[str]] = {}
     posters: dict[int, bool] = {}
     engaged: dict[int, int] = {}
-    for org_id, kind, poster_sum, staff_sum in sums:
-        if org_id is None:
-            continue
-        kinds.setdefault(org_id, set()).add(kind)
-        posters[org_id] = posters.get(org_id, False) or kind == "posting" or int(poster_sum or 0) > 0
-        engaged[org_id] = engaged.get(org_id, 0) + int(staff_sum or 0)
+    for org_id, poster_flag, staff_sum, *kind_flags in sums:
+        kinds[org_id] = frozenset(k for k, flag in zip(_ORG_KINDS, kind_flags, strict=True) if flag)
+        posters[org_id] = bool(poster_flag)
+        engaged[org_id] = int(staff_sum or 0)
     out = []
     for org_id, ward, hamlet_id, name, category, staff in orgs:
         assert org_id is not None
@@ -367,7 +406,7 @@ def _org_states(
                 name=name,
                 category=category,
                 staff=staff,
-                kinds=frozenset(kinds.get(org_id, ())),
+                kinds=kinds.get(org_id, frozenset()),
                 posters=posters.get(org_id, False),
                 staff_engaged=engaged.get(org_id, 0),
             )

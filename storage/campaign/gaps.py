@@ -66,8 +66,10 @@ def gap_list(coverage: Coverage) -> list[Gap]:
                     tuple(missing),
                 )
             )
-    out.sort(key=lambda g: (places.fold(g.ward_name), places.fold(g.name)))
-    orgs.sort(key=lambda g: (places.fold(g.ward_name), g.detail, places.fold(g.name)))
+    # Communes in alphabetical order (folded once each), then names as written.
+    ward_order = {code: places.fold(_ward(code)) for code in {g.ward_code for g in out + orgs}}
+    out.sort(key=lambda g: (ward_order[g.ward_code], g.name.casefold()))
+    orgs.sort(key=lambda g: (ward_order[g.ward_code], g.detail, g.name.casefold()))
     return out + orgs
 
 

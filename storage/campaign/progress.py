@@ -1,5 +1,7 @@
-"""Progress over a campaign's weeks: hamlets reached (C1) and households reached (C2), cumulative,
-and the activities logged each week. Weeks start on the period's first day."""
+"""Progress over a campaign's weeks: hamlets that held a session (C1), cumulative, and the
+activities logged each week. Weeks start on the period's first day. (Households reached per
+week would need a per-hamlet running cap over every day's sums: too slow for the page at a
+province's scale, so the chart keeps to C1.)"""
 
 from __future__ import annotations
 
@@ -20,9 +22,7 @@ class Week:
     end: dt.date
     activities: int
     hamlets_done: int  # cumulative
-    households_reached: int  # cumulative, each hamlet capped at its households
     hamlets: int
-    households: int
 
 
 def weekly(session: Session, coverage: Coverage, *, today: dt.date) -> list[Week]:
@@ -57,11 +57,6 @@ def weekly(session: Session, coverage: Coverage, *, today: dt.date) -> list[Week
             .group_by(col(a.hamlet_id))
         ).all()
     )
-    reached_rows = session.exec(
-        select(col(a.hamlet_id), col(a.started_on), func.sum(col(a.households_reached)))
-        .where(*base, col(a.hamlet_id).is_not(None), col(a.households_reached).is_not(None))
-        .group_by(col(a.hamlet_id), col(a.started_on))
-    ).all()
 
     def week_of(day: dt.date) -> int:
         return min((day - period.start).days // 7, len(starts) - 1)
@@ -74,28 +69,11 @@ def weekly(session: Session, coverage: Coverage, *, today: dt.date) -> list[Week
     for hamlet_id, day in first_session.items():
         if hamlet_id in hamlets and day <= last:
             done[week_of(day)] += 1
-    reached_by_hamlet_week: dict[tuple[int, int], int] = {}
-    for row_hamlet, row_day, amount in reached_rows:
-        if row_hamlet is None or row_hamlet not in hamlets or row_day > last:
-            continue
-        if hamlets[row_hamlet].households is not None:
-            key = (row_hamlet, week_of(row_day))
-            reached_by_hamlet_week[key] = reached_by_hamlet_week.get(key, 0) + int(amount or 0)
-    # Each hamlet counts at most its households, so the curve ends at C2's numerator.
-    reached = [0] * len(starts)
-    running: dict[int, int] = {}
-    for (hamlet, week), n in sorted(reached_by_hamlet_week.items(), key=lambda item: item[0][1]):
-        cap = hamlets[hamlet].households or 0
-        before = min(running.get(hamlet, 0), cap)
-        running[hamlet] = running.get(hamlet, 0) + n
-        reached[week] += min(running[hamlet], cap) - before
     total_hamlets = len(hamlets)
-    total_households = sum(h.households or 0 for h in hamlets.values())
     out = []
-    cum_done = cum_reached = 0
+    cum_done = 0
     for i, start in enumerate(starts):
         cum_done += done[i]
-        cum_reached += reached[i]
         end = min(start + dt.timedelta(days=6), period.end)
-        out.append(Week(start, end, activities[i], cum_done, cum_reached, total_hamlets, total_households))
+        out.append(Week(start, end, activities[i], cum_done, total_hamlets))
     return out

@@ -43,7 +43,6 @@ class Bar:
     x: float
     label: str
     c1: float | None
-    c2: float | None
     activities: int
 
 
@@ -52,8 +51,7 @@ def chart(weeks: list[progress.Week]) -> list[Bar]:
     out = []
     for i, w in enumerate(weeks):
         c1 = w.hamlets_done / w.hamlets * 100 if w.hamlets else None
-        c2 = w.households_reached / w.households * 100 if w.households else None
-        out.append(Bar(i * width, w.start.strftime("%d/%m"), c1, c2, w.activities))
+        out.append(Bar(i * width, w.start.strftime("%d/%m"), c1, w.activities))
     return out
 
 
