@@ -14,7 +14,7 @@ import httpx
 from sqlmodel import select
 
 from bot.worker import OutboxWorker
-from storage import officers
+from storage import officers, units
 from storage.db import transaction
 from storage.models import Tip, Unit
 from tests.bot.channels.telegram.conftest import CHAT, Webhook, press_update, text_update
@@ -94,6 +94,22 @@ async def notices_to_officer(hook: Webhook) -> list[str]:
     return [m.text for m in hook.fake.sent(chat_id=OFFICER_CHAT) if "Tin báo mới" in m.text]
 
 
+def account(hook: Webhook, username: str, role: str, unit_id: int | None) -> None:
+    """A console account made the way `canhgiac officer create` makes one (hashing kept cheap)."""
+    hook.services.hasher = FAST_HASHER
+    with transaction(hook.services.engine) as session:
+        officers.create_officer(
+            session,
+            hasher=FAST_HASHER,
+            username=username,
+            full_name=f"Cán bộ {username}",
+            password=PASSWORD,
+            role=role,
+            unit_id=unit_id,
+            actor="test",
+        )
+
+
 async def warned(client: httpx.AsyncClient) -> str:
     page = (await client.get("/console/admin/units")).text
     if "chưa ai nhận tin báo mới" not in page:
@@ -103,18 +119,7 @@ async def warned(client: httpx.AsyncClient) -> str:
 
 async def test_a_linked_officer_hears_of_new_tips_as_chosen_and_the_admin_is_warned(webhook: Webhook) -> None:
     services = webhook.services
-    services.hasher = FAST_HASHER
-    with transaction(services.engine) as session:
-        officers.create_officer(
-            session,
-            hasher=FAST_HASHER,
-            username="quantri",
-            full_name="Quản trị",
-            password=PASSWORD,
-            role="admin",
-            unit_id=None,
-            actor="test",
-        )
+    account(webhook, "quantri", "admin", None)
     web = console(webhook)
     chats = Chats(webhook)
 
@@ -198,21 +203,9 @@ async def test_a_linked_officer_hears_of_new_tips_as_chosen_and_the_admin_is_war
 
 
 async def test_a_choice_outside_the_list_is_refused(webhook: Webhook) -> None:
-    webhook.services.hasher = FAST_HASHER
     with transaction(webhook.services.engine) as session:
-        from storage import units
-
         unit = units.create_province_unit(session, province_code=HANOI, actor="test")
-        officers.create_officer(
-            session,
-            hasher=FAST_HASHER,
-            username="tinh",
-            full_name="Cán bộ tỉnh",
-            password=PASSWORD,
-            role="province",
-            unit_id=unit.id,
-            actor="test",
-        )
+    account(webhook, "tinh", "province", unit.id)
     web = console(webhook)
     await login(web, "tinh")
     answer = await web.post(
