@@ -19,7 +19,7 @@ from content.model import CheckModel, load_model
 from content.normalize import fold, tokens
 from content.result import CheckResult, Entity, ModusScore, RegistryLookup, Verdict, no_registry
 from content.schema import Card
-from content.score import CardScore, Matcher, ModusScorer, Phrase, compile_phrase
+from content.score import CardScore, Matcher, ModusScorer, Phrase, tagged_phrases
 from content.verdict import Evidence, decide, reasons
 from content.voice import VoiceReader, negated, voice_phrases
 
@@ -47,13 +47,7 @@ class CardSource(Protocol):
 
 
 def _signal_phrases() -> list[Phrase]:
-    out = []
-    for ln in lines("signals.tsv"):
-        name, _, text = ln.partition("\t")
-        phrase = compile_phrase("@" + name.strip(), "signal", text.strip())
-        if phrase is not None:
-            out.append(phrase)
-    return out
+    return tagged_phrases(lines("signals.tsv"), "@", "signal")
 
 
 def _typo_map(phrases: Iterable[Phrase]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from content.normalize import tokens
 from content.schema import Card
 from content.similarity import CardSimilarity
 
-__all__ = ["GAP", "Hit", "Matcher", "ModusScorer", "Phrase", "compile_phrase"]
+__all__ = ["GAP", "Hit", "Matcher", "ModusScorer", "Phrase", "compile_phrase", "tagged_phrases"]
 
 GAP = 4  # words a "*" may skip
 _STRONG, _WEAK, _NEGATIVE = "strong", "weak", "negative"
@@ -65,6 +65,17 @@ def compile_phrase(owner: str, kind: str, text: str) -> Phrase | None:
     if not parts:
         return None
     return Phrase(owner, kind, text, parts)
+
+
+def tagged_phrases(rows: Iterable[str], prefix: str, kind: str) -> list[Phrase]:
+    """Phrases of a lexicon file of `tag<TAB>phrase` rows, owned by `prefix + tag`."""
+    out = []
+    for row in rows:
+        tag, _, text = row.partition("\t")
+        phrase = compile_phrase(prefix + tag.strip(), kind, text.strip())
+        if phrase is not None:
+            out.append(phrase)
+    return out
 
 
 @dataclass

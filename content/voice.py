@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from content.lexicon import lines
 from content.normalize import fold
-from content.score import Hit, Phrase, compile_phrase
+from content.score import Hit, Phrase, tagged_phrases
 
 __all__ = ["NEGATORS", "SHAPES", "Voice", "VoiceReader", "negated"]
 
@@ -83,19 +83,9 @@ class Voice:
         return self.warns >= 2 and self.protective >= len(self.asks)
 
 
-def _phrases() -> list[Phrase]:
-    out = []
-    for ln in lines("voice.tsv"):
-        kind, _, text = ln.partition("\t")
-        phrase = compile_phrase("~" + kind.strip(), "voice", text.strip())
-        if phrase is not None:
-            out.append(phrase)
-    return out
-
-
 @lru_cache(maxsize=1)
 def voice_phrases() -> tuple[Phrase, ...]:
-    return tuple(_phrases())
+    return tuple(tagged_phrases(lines("voice.tsv"), "~", "voice"))
 
 
 class VoiceReader:
