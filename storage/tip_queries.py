@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from storage import audit
 from storage.crypto import Cipher
 from storage.models import Officer, Tip, TipEntity, TipEvent, TipEvidence, Unit
+from storage.models.tips import STATUSES
 from storage.tip_errors import NotPermitted, TipNotFound
 
 
@@ -21,7 +22,10 @@ class Scope:
     """The tips an officer may see: everything (admin), their province's, or their commune unit's.
 
     A province sees every tip whose province is theirs, also those that reached no unit
-    (none configured yet), so nothing falls between the cracks.
+    (none configured yet), so nothing falls between the cracks. A tip's unit lies in the
+    tip's province (routing picks the commune's unit, else the province's), so the
+    province alone decides: one indexed column, not an `OR` over a hundred unit ids that
+    turns every count into a scan of the whole table.
     """
 
     everything: bool = False
@@ -55,18 +59,20 @@ def scope_for(session: Session, officer: Officer) -> Scope:
     if unit is None:
         return Scope()
     if officer.role == "province":
-        ids = session.exec(select(Unit.id).where(Unit.province_code == unit.province_code)).all()
-        return Scope(
-            unit_ids=frozenset(i for i in ids if i is not None),
-            province_codes=frozenset({unit.province_code}),
-        )
+        return Scope(province_codes=frozenset({unit.province_code}))
     return Scope(unit_ids=frozenset({unit.id} if unit.id is not None else set()))
 
 
 def visible_unit_ids(session: Session, officer: Officer) -> set[int] | None:
     """The units whose tips the officer sees; None means all (an administrator)."""
     scope = scope_for(session, officer)
-    return None if scope.everything else set(scope.unit_ids)
+    if scope.everything:
+        return None
+    ids = set(scope.unit_ids)
+    if scope.province_codes:
+        found = session.exec(select(Unit.id).where(col(Unit.province_code).in_(sorted(scope.province_codes))))
+        ids.update(i for i in found.all() if i is not None)
+    return ids
 
 
 SORTS = {
@@ -95,10 +101,24 @@ class TipFilters:
     no_unit: bool = False  # only the tips no unit holds (the national queue)
 
 
+# Counting stops here: below it a figure is exact, above it the planner's estimate (PostgreSQL)
+# or the cap itself is shown as "about"/"more than". An officer triages the first pages, and a
+# national or provincial total of tens of thousands needs no precision worth a full scan.
+COUNT_CAP = 10_000
+
+
 class TipPage(NamedTuple):
+    """A page of tips, the total over the filters and per-status figures for the tabs.
+
+    A figure is exact unless its status is in `estimated` (or, for `total`,
+    `total_exact` is false): then it is at least COUNT_CAP and roughly that many.
+    """
+
     rows: list[Tip]
     total: int
     counts_by_status: dict[str, int]
+    estimated: frozenset[str] = frozenset()
+    total_exact: bool = True
 
 
 def _filtered(query: Any, f: TipFilters, *, with_status: bool) -> Any:
@@ -140,18 +160,76 @@ def list_tips(
     page: int = 1,
     per_page: int = 50,
 ) -> TipPage:
-    """One page of tips in scope; `counts_by_status` ignores the status filter (for tabs)."""
+    """One page of tips in scope; `counts_by_status` ignores the status filter (for tabs).
+
+    The total is the sum of the selected statuses' figures, so no count runs twice.
+    """
     f = filters or TipFilters()
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
     base = _filtered(select(Tip).where(scope.clause()), f, with_status=True)
-    total = int(session.exec(select(func.count()).select_from(base.subquery())).one())
     order = SORTS.get(sort, SORTS["newest"])
     rows = list(session.exec(base.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all())
-    counts_query = _filtered(
-        select(Tip.status, func.count()).where(scope.clause()), f, with_status=False
-    ).group_by(col(Tip.status))
-    counts = {str(status): int(n) for status, n in session.exec(counts_query).all()}
-    return TipPage(rows, total, counts)
+    counts, estimated = status_counts(session, scope=scope, filters=f)
+    selected = [s for s in STATUSES if not f.statuses or s in f.statuses]
+    total = sum(counts.get(s, 0) for s in selected)
+    return TipPage(rows, total, counts, estimated, not estimated.intersection(selected))
+
+
+def stream_tips(
+    session: Session,
+    *,
+    scope: Scope,
+    filters: TipFilters | None = None,
+    sort: str = "newest",
+    limit: int,
+    batch: int = 500,
+) -> Iterator[list[Tip]]:
+    """Every tip in scope over the filters, in the queue's order, from one query read a batch
+    at a time (a server-side cursor on PostgreSQL): an export of any size holds one batch,
+    and runs no count and no OFFSET."""
+    f = filters or TipFilters()
+    query = _filtered(select(Tip).where(scope.clause()), f, with_status=True)
+    query = query.order_by(*SORTS.get(sort, SORTS["newest"])).limit(limit)
+    for part in session.exec(query.execution_options(yield_per=batch)).partitions():
+        yield list(part)
+
+
+def status_counts(
+    session: Session, *, scope: Scope, filters: TipFilters
+) -> tuple[dict[str, int], frozenset[str]]:
+    """Tips per status over the filters (their status filter aside), in one statement.
+
+    Each status is counted up to COUNT_CAP + 1 rows, an index range each (`(province_code,
+    status)`, `(unit_id, status)`, `(modus_id, status)`, `status`); a status past the cap
+    gets the planner's estimate on PostgreSQL, else the cap, and is returned as estimated.
+    """
+
+    def matching(status: str) -> Any:
+        query = select(Tip.id).where(scope.clause(), Tip.status == status)
+        return _filtered(query, filters, with_status=False)
+
+    capped = []
+    for status in STATUSES:
+        limited = matching(status).limit(COUNT_CAP + 1).subquery()
+        capped.append(select(func.count()).select_from(limited).scalar_subquery().label(status))
+    row = session.execute(select(*capped)).one()
+    counts = {status: int(n) for status, n in zip(STATUSES, row, strict=True) if n}
+    estimated = frozenset(s for s, n in counts.items() if n > COUNT_CAP)
+    for status in estimated:
+        counts[status] = max(_planner_rows(session, matching(status)), COUNT_CAP + 1)
+    return counts, estimated
+
+
+def _planner_rows(session: Session, query: Any) -> int:
+    """How many rows PostgreSQL expects the query to return (0 elsewhere: the caller's floor wins)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return 0
+    compiled = query.compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
+    plan: Any = (
+        session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    )
+    return int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from storage.tip_queries import (
     get_tip_detail,
     list_tips,
     scope_for,
+    stream_tips,
     visible_unit_ids,
 )
 from storage.tip_triage import (
@@ -79,6 +80,7 @@ __all__ = [
     "normalize_code",
     "route_unit",
     "scope_for",
+    "stream_tips",
     "submit_tip",
     "tips_of_reporter",
     "visible_unit_ids",

@@ -6,8 +6,10 @@ once). Units are deactivated, never deleted: tips and the audit log point at the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from weakref import WeakKeyDictionary
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from content import places
@@ -129,6 +131,23 @@ def list_units(session: Session, *, province_code: int | None = None, kind: str 
         query = query.where(Unit.kind == kind)
     rows = list(session.exec(query).all())
     return sorted(rows, key=lambda u: (u.province_code, u.kind != "province", places.fold(u.name)))
+
+
+# Unit names per database, filled as ids are asked for. A unit's name is set when it is
+# created and never changes, and units are never deleted, so an entry never goes stale.
+_NAMES: WeakKeyDictionary[Engine, dict[int, str]] = WeakKeyDictionary()
+
+
+def unit_names(session: Session, unit_ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of these units, for listing rows: one small query for ids not seen before."""
+    bind = session.get_bind()
+    known = _NAMES.setdefault(bind if isinstance(bind, Engine) else bind.engine, {})
+    wanted = {i for i in unit_ids if i is not None}
+    missing = sorted(wanted - known.keys())
+    if missing:
+        found = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(missing))).all()
+        known.update({int(i): name for i, name in found if i is not None})
+    return {i: known[i] for i in wanted if i in known}
 
 
 def units_by_id(session: Session, unit_ids: Sequence[int]) -> dict[int, Unit]:

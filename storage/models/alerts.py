@@ -32,6 +32,14 @@ class Subscription(SQLModel, table=True):
             postgresql_where=text("active"),
         ),
         Index("ix_subscriptions_audience", "province_code", "ward_code", "active"),
+        # A fan-out walks a province's active subscribers in id order, a chunk at a time.
+        Index(
+            "ix_subscriptions_fanout",
+            "province_code",
+            "id",
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +81,13 @@ class Alert(SQLModel, table=True):
     cancelled_by: int | None = Field(default=None, foreign_key="officers.id")
     send_at: dt.datetime | None = Field(default=None, sa_column=ts_column(index=True))
     recipients: int = Field(default=0)
+    # The fan-out writes a chunk of subscribers per transaction: the last subscription id
+    # written, and when the last chunk was (until then a worker resumes it).
+    fanout_cursor: int = Field(default=0)
+    fanned_out_at: dt.datetime | None = Field(default=None, sa_column=ts_column())
+    # Rows per outbox status, kept once every row has an outcome (they change no more), so
+    # the alert list does not count a finished alert's rows again on every view.
+    delivery: dict[str, int] | None = Field(default=None, sa_column=json_column(nullable=True))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     submitted_at: dt.datetime | None = Field(default=None, sa_column=ts_column())
     approved_at: dt.datetime | None = Field(default=None, sa_column=ts_column())

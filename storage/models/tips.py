@@ -28,15 +28,21 @@ class Tip(SQLModel, table=True):
     __tablename__ = "tips"
     __table_args__ = (
         Index("ix_tips_reporter", "reporter_channel", "reporter_user_key"),
+        # The console's shapes: a scope or filter column, then status (the tabs' counts), or
+        # then creation time (a page in the default order). See docs/scale.md.
         Index("ix_tips_unit_status", "unit_id", "status"),
+        Index("ix_tips_province_status", "province_code", "status", "created_at"),
+        Index("ix_tips_province_created", "province_code", "created_at", "id"),
+        Index("ix_tips_modus_status", "modus_id", "status"),
+        Index("ix_tips_status_created", "status", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True)
-    status: str = Field(default="new", max_length=16, index=True)
-    modus_id: str = Field(default="other", max_length=64, index=True)
+    status: str = Field(default="new", max_length=16)
+    modus_id: str = Field(default="other", max_length=64)
     unit_id: int | None = Field(default=None, foreign_key="units.id")
-    province_code: int | None = Field(default=None, index=True)
+    province_code: int | None = Field(default=None)
     ward_code: int | None = Field(default=None, index=True)
     reporter_channel: str = Field(max_length=32)
     reporter_user_key: str | None = Field(default=None, max_length=128)

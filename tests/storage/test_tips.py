@@ -360,3 +360,50 @@ def test_stale_page_gets_stale_error_instead_of_overwriting(engine: Engine) -> N
             expected_version=1,
         )
     assert info.value.current_version == 2
+
+
+def test_counts_past_the_cap_are_estimates_and_say_so(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import tip_queries
+    from storage.tip_queries import Scope
+
+    monkeypatch.setattr(tip_queries, "COUNT_CAP", 2)
+    world = make_world(engine)
+    for _ in range(4):
+        submit(engine)
+    received = submit(engine)
+    with transaction(engine) as s:
+        change_status(
+            s,
+            tip_id=received.id or 0,
+            actor_officer_id=world.commune_officer,
+            to_status="received",
+            cipher=CIPHER,
+        )
+    with Session(engine) as s:
+        page = list_tips(s, scope=Scope(everything=True))
+        assert page.estimated == {"new"} and page.counts_by_status["new"] >= 3 and not page.total_exact
+        assert page.counts_by_status["received"] == 1
+        only_received = list_tips(s, scope=Scope(everything=True), filters=TipFilters(statuses=["received"]))
+        assert (only_received.total, only_received.total_exact) == (1, True)
+
+
+def test_duplicate_suggestions_are_ranked_and_cut_in_the_database(engine: Engine) -> None:
+    from storage.models import Officer
+    from storage.tip_lookups import duplicate_candidates
+    from storage.tips import EntityIn
+
+    world = make_world(engine)
+    phone, account = EntityIn("phone", "+84911222333"), EntityIn("bank_account", "99887766")
+    mine = submit(engine, entities=(phone, account))
+    both = submit(engine, entities=(account, phone))
+    ones = [submit(engine, entities=(phone,)).id for _ in range(11)]
+    submit(engine, province_code=79, ward_code=26743, entities=(phone, account))  # outside the province
+    with Session(engine) as s:
+        officer = s.get(Officer, world.province_officer)
+        assert officer is not None
+        found = duplicate_candidates(s, tip_id=mine.id or 0, scope=scope_for(s, officer))
+    assert [c.tip_id for c in found] == [both.id, *sorted(ones, reverse=True)[:9]]
+    assert found[0].shared == [("bank_account", "99887766"), ("phone", "+84911222333")]
+    assert found[1].shared == [("phone", "+84911222333")] and found[0].code == both.code

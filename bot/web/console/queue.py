@@ -48,8 +48,6 @@ def queue(request: Request, officer: Viewer = Depends(viewer)) -> Response:
             viewer=officer,
             library=services.library,
             query=query,
-            rows=page.rows,
-            total=page.total,
-            counts=page.counts_by_status,
+            page=page,
         )
     return render(request, "queue.html", {"page": view})

@@ -20,9 +20,8 @@ from bot.web.console.templates import VN_TZ, parse_day
 from content import places
 from content.library import Library
 from handlers.report.notify import modus_title, place_name
-from storage import officers, tip_routing, units
-from storage.models import Tip
-from storage.tips import TipFilters, format_code
+from storage import officers, tip_queries, tip_routing, units
+from storage.tips import TipFilters, TipPage, format_code
 
 PER_PAGE = 50
 _DIGITS = re.compile(r"[^0-9]")
@@ -141,13 +140,30 @@ class QueueRow:
     assignee: str
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A count as the tabs show it: exact, or past the count cap an estimate ("≈ 31.000")."""
+
+    value: int
+    exact: bool = True
+
+    def __str__(self) -> str:
+        if self.exact:
+            return str(self.value)
+        cap = tip_queries.COUNT_CAP
+        if self.value <= cap + 1:  # no estimate to offer, only the floor
+            return f"hơn {cap:,}".replace(",", ".")
+        rounded = round(self.value, -(len(str(self.value)) - 3))  # three significant digits
+        return f"≈ {rounded:,}".replace(",", ".")
+
+
 @dataclass
 class QueuePage:
     query: QueueQuery
     rows: list[QueueRow]
-    total: int
-    counts: list[tuple[str, int]]
-    all_count: int
+    total: Figure
+    counts: list[tuple[str, Figure]]
+    all_count: Figure
     pages: int
     modus_choices: list[Choice]
     province_choices: list[Choice]
@@ -184,9 +200,7 @@ def queue_page(
     viewer: Viewer,
     library: Library,
     query: QueueQuery,
-    rows: list[Tip],
-    total: int,
-    counts: dict[str, int],
+    page: TipPage,
 ) -> QueuePage:
     provinces = scope_provinces(session, viewer)
     province_choices = (
@@ -198,8 +212,10 @@ def queue_page(
     wards = places.wards_of(ward_province) if ward_province else []
     if viewer.role == "commune":
         wards = []  # a commune officer sees one commune: nothing to choose
-    unit_names = {u.id: u.name for u in units.list_units(session) if u.id is not None}
+    rows = page.rows
+    unit_names = units.unit_names(session, [t.unit_id for t in rows])
     names = officers.officer_names(session, [t.assigned_to for t in rows if t.assigned_to])
+    counts = page.counts_by_status
     return QueuePage(
         query=query,
         rows=[
@@ -216,10 +232,10 @@ def queue_page(
             )
             for t in rows
         ],
-        total=total,
-        counts=[(s, counts.get(s, 0)) for s in labels.STATUSES],
-        all_count=sum(counts.values()),
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        total=Figure(page.total, page.total_exact),
+        counts=[(s, Figure(counts.get(s, 0), s not in page.estimated)) for s in labels.STATUSES],
+        all_count=Figure(sum(counts.values()), not page.estimated),
+        pages=max((page.total + PER_PAGE - 1) // PER_PAGE, 1),
         modus_choices=modus_choices(library),
         province_choices=province_choices,
         ward_choices=[

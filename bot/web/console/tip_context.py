@@ -135,9 +135,9 @@ def tip_view(
             tip.duplicate_of, format_code(str(code)) if code else f"#{tip.duplicate_of}", "", None, []
         )
     duplicates = [
-        _dup(c.tip, c.shared)
+        DuplicateView(c.tip_id, format_code(c.code), c.status, c.created_at, c.shared)
         for c in tip_lookups.duplicate_candidates(session, tip_id=tip.id, scope=scope)
-        if c.tip.id != tip.duplicate_of
+        if c.tip_id != tip.duplicate_of
     ]
     confirm = can_confirm_entities(viewer)
     return TipView(
@@ -203,10 +203,6 @@ def move_choices(session: Session, viewer: Viewer) -> list[Choice]:
     if me is None:
         return []
     return [Choice(str(u.id), u.name) for u in tip_routing.movable_units(session, me)]
-
-
-def _dup(tip: Tip, shared: list[tuple[str, str]]) -> DuplicateView:
-    return DuplicateView(tip.id or 0, format_code(tip.code), tip.status, tip.created_at, shared)
 
 
 def _is_officer(actor: str) -> bool:

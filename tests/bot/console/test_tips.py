@@ -7,6 +7,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -353,3 +354,40 @@ def test_small_evidence_date_fields_and_icon(app_client: TestClient, console: Se
     assert shown(app_client.get(f"/console/tips?from={typed}&to={typed}").text) == {tip}
     tomorrow = (today + dt.timedelta(days=1)).strftime("%d/%m/%Y")
     assert shown(app_client.get(f"/console/tips?from={tomorrow}").text) == set()
+
+
+def test_queue_names_units_created_after_it_was_first_shown_and_marks_estimates(
+    app_client: TestClient, console: Services, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import tip_queries, units
+    from storage.db import transaction
+
+    cua_nam = 73
+    submit(console)
+    login(app_client, "tinh")
+    assert "Công an phường Hoàn Kiếm" in app_client.get("/console/tips").text
+    with transaction(console.engine) as s:
+        units.create_commune_unit(s, ward_code=cua_nam, actor="test")
+    submit(console, ward_code=cua_nam)
+    monkeypatch.setattr(tip_queries, "COUNT_CAP", 1)
+    page = app_client.get("/console/tips").text
+    assert "Công an phường Cửa Nam" in page
+    assert 'Mới<span class="count">hơn 1</span>' in page
+
+
+def test_an_export_stops_at_its_limit_and_says_so_in_the_audit_log(
+    app_client: TestClient, console: Services, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.web.console import export
+
+    monkeypatch.setattr(export, "MAX_ROWS", 3)
+    monkeypatch.setattr(export, "_BATCH", 2)
+    made = [submit(console, reporter_user_key=f"r{i}") for i in range(5)]
+    login(app_client, "xa1")
+    rows = list(
+        csv.reader(io.StringIO(app_client.get("/console/export/tips.csv").content.decode("utf-8-sig")))
+    )
+    assert len(rows) == 4  # the header and three tips, newest first
+    with Session(console.engine) as s:
+        (entry,) = audit.entries(s, action="tip.export")
+    assert entry.detail["tip_ids"] == made[:1:-1] and entry.detail["truncated"] is True
