@@ -222,10 +222,12 @@ class AuditRow:
 
 @dataclass
 class AuditPage:
+    """One page of the log, newest first. The log only grows (millions of rows): no total is
+    counted, the page only knows whether an older one follows."""
+
     rows: list[AuditRow]
-    total: int
     page: int
-    pages: int
+    has_next: bool
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -252,10 +254,9 @@ def audit_page(
         "since": since,
         "until": until,
     }
-    total = audit.count_entries(session, **filters)
-    pages = max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1)
-    page = min(max(page, 1), pages)
-    entries = audit.entries(session, **filters, limit=AUDIT_PER_PAGE, offset=(page - 1) * AUDIT_PER_PAGE)
+    page = min(max(page, 1), 10_000)
+    found = audit.entries(session, **filters, limit=AUDIT_PER_PAGE + 1, offset=(page - 1) * AUDIT_PER_PAGE)
+    entries = found[:AUDIT_PER_PAGE]
     ids = [int(e.actor.split(":", 1)[1]) for e in entries if _officer_actor(e.actor)]
     names = officers.officer_names(session, ids)
     rows = []
@@ -264,7 +265,7 @@ def audit_page(
         if _officer_actor(entry.actor):
             name = names.get(int(entry.actor.split(":", 1)[1]), entry.actor)
         rows.append(AuditRow(entry, name))
-    return AuditPage(rows, total, page, pages, params)
+    return AuditPage(rows, page, len(found) > AUDIT_PER_PAGE, params)
 
 
 def _officer_actor(actor: str) -> bool:

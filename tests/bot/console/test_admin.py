@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from bot.app import Services
 from content import places
 from storage import audit, officer_links, officers
+from storage.db import transaction
 from storage.models import Officer, OfficerLink, Unit, UnitChat
 from tests.bot.console.conftest import World, csrf_of, login
 from tests.harness import Conversation
@@ -182,3 +183,18 @@ def test_audit_log_lists_who_did_what_with_filters(
     with Session(console.engine) as s:
         admin = s.get(Officer, world.admin)
         assert admin is not None and admin.last_login_at is not None
+
+
+def test_audit_log_pages_without_counting_the_whole_log(
+    app_client: TestClient, console: Services, world: World
+) -> None:
+    with transaction(console.engine) as s:
+        for i in range(150):
+            audit.record(s, actor="system", action="bench.step", target_type="tip", target_id=str(1000 + i))
+    login(app_client, "quantri")
+    first = app_client.get("/console/admin/audit?action=bench.")
+    assert "tin báo #1149" in first.text and "tin báo #1000<" not in first.text
+    assert "Cũ hơn" in first.text and "Mới hơn" not in first.text
+    second = app_client.get("/console/admin/audit?action=bench.&page=2")
+    assert "tin báo #1000<" in second.text and "tin báo #1149" not in second.text
+    assert "Cũ hơn" not in second.text and "Mới hơn" in second.text
