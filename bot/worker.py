@@ -99,12 +99,13 @@ class OutboxWorker:
                 await heartbeat
 
     def tick_alerts(self) -> None:
-        """Fan out alerts whose time has come; close alerts whose every row has an outcome."""
+        """Fan out alerts whose time has come (a chunk per transaction: this worker and others
+        send the first rows meanwhile); close alerts whose every row has an outcome."""
+        started = alerts.run_due(self.engine)
         with transaction(self.engine) as session:
-            started = alerts.start_due(session)
             done = alerts.finish_sent(session)
         for alert_id in started:
-            log.info("alert %s: fan-out done, sending", alert_id)
+            log.info("alert %s: fanned out, sending", alert_id)
         for alert_id in done:
             log.info("alert %s: every recipient has an outcome", alert_id)
 

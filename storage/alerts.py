@@ -12,13 +12,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, DateTime, Integer, String, cast, func, literal, text, true, update
+from sqlalchemy import JSON, DateTime, Integer, String, cast, func, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from content import places
 from content.messages import Reply, replies_from_payload, replies_to_payload
 from storage import audit
+from storage.db import transaction
 from storage.models import Alert, Officer, OutboxMessage, Subscription, Unit, utcnow
 from storage.models.base import as_utc
 from storage.outbox import PRIORITY_BROADCAST
@@ -273,8 +275,16 @@ def visible_alerts(session: Session, officer: Officer, *, limit: int = 100) -> l
     return [a for a in rows if scope.allows(audience_of(a))][:limit]
 
 
-def start_due(session: Session, *, now: dt.datetime | None = None, limit: int = 10) -> list[int]:
-    """Fan out scheduled alerts whose time has come; safe to run in several workers at once."""
+# Subscribers written per transaction: the first rows reach the senders at once, and a
+# national broadcast never holds one transaction (or its locks) for a million rows.
+FANOUT_CHUNK = 10_000
+
+
+def begin_due(session: Session, *, now: dt.datetime | None = None, limit: int = 50) -> list[int]:
+    """Scheduled alerts whose time has come become 'sending'; their fan-out follows in chunks.
+
+    Safe in several workers at once: each alert is taken by one (SKIP LOCKED on PostgreSQL).
+    """
     now = now or utcnow()
     query = (
         select(Alert)
@@ -286,32 +296,126 @@ def start_due(session: Session, *, now: dt.datetime | None = None, limit: int = 
         query = query.with_for_update(skip_locked=True)
     started: list[int] = []
     for alert in session.exec(query).all():
-        alert.recipients = fan_out(session, alert, now=now)
-        alert.status = "sending" if alert.recipients else "done"
+        alert.status = "sending"
         alert.started_at = now
-        if not alert.recipients:
-            alert.finished_at = now
+        alert.recipients = 0
+        alert.fanout_cursor = 0
         session.add(alert)
         started.append(int(alert.id or 0))
     session.flush()
     return started
 
 
+def unfinished_fan_outs(session: Session) -> list[int]:
+    """Alerts whose fan-out has begun and not ended (just begun, or left by a worker that died)."""
+    rows = session.exec(
+        select(Alert.id)
+        .where(Alert.status == "sending", col(Alert.fanned_out_at).is_(None))
+        .order_by(col(Alert.id))
+    ).all()
+    return [int(i) for i in rows if i is not None]
+
+
+def fan_out_chunk(
+    session: Session, alert_id: int, *, now: dt.datetime | None = None, size: int = FANOUT_CHUNK
+) -> bool:
+    """Write the next chunk of an alert's recipients; False once none are left (the fan-out is
+    then marked complete) or when another worker is writing this alert right now."""
+    query = select(Alert).where(
+        Alert.id == alert_id, Alert.status == "sending", col(Alert.fanned_out_at).is_(None)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    alert = session.exec(query).first()
+    if alert is None:
+        return False
+    now = now or utcnow()
+    written = _write_chunk(session, alert, after=alert.fanout_cursor, size=size, now=now)
+    if written is None:
+        alert.recipients = _row_count(session, alert_id)
+        alert.fanned_out_at = now
+        if not alert.recipients:
+            alert.status = "done"
+            alert.finished_at = now
+            alert.delivery = {}
+    else:
+        alert.fanout_cursor, added = written
+        alert.recipients += added
+    session.add(alert)
+    session.flush()
+    return written is not None
+
+
+def run_due(engine: Engine, *, now: dt.datetime | None = None, size: int = FANOUT_CHUNK) -> list[int]:
+    """The worker's fan-out: begin due alerts, then write every unfinished one a chunk per
+    transaction, so senders claim the first rows while the rest is still being written.
+
+    Returns the alerts begun now (unfinished ones resumed are not listed again).
+    """
+    with transaction(engine) as session:
+        started = begin_due(session, now=now)
+    with transaction(engine) as session:
+        pending = unfinished_fan_outs(session)
+    for alert_id in pending:
+        more = True
+        while more:
+            with transaction(engine) as session:
+                more = fan_out_chunk(session, alert_id, now=now, size=size)
+    return started
+
+
+def start_due(session: Session, *, now: dt.datetime | None = None, limit: int = 10) -> list[int]:
+    """Begin due alerts and write their whole fan-out in the caller's transaction (a command,
+    a test); the worker uses `run_due`, which commits chunk by chunk."""
+    started = begin_due(session, now=now, limit=limit)
+    for alert_id in started:
+        while fan_out_chunk(session, alert_id, now=now):
+            pass
+    return started
+
+
 def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -> int:
-    """One outbox row per active subscriber of the audience, in one INSERT … SELECT.
+    """Write every recipient's row of the alert again from the start; returns its row count.
 
     The dedupe key `alert:{id}:{channel}:{user_key}` is unique, so a repeated fan-out
     (a crash after the insert, two workers) adds no second row for anyone.
     """
     now = now or utcnow()
+    cursor = 0
+    while (written := _write_chunk(session, alert, after=cursor, size=FANOUT_CHUNK, now=now)) is not None:
+        cursor = written[0]
+    return _row_count(session, int(alert.id or 0))
+
+
+def _row_count(session: Session, alert_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.alert_id == alert_id)
+        ).one()
+    )
+
+
+def _write_chunk(
+    session: Session, alert: Alert, *, after: int, size: int, now: dt.datetime
+) -> tuple[int, int] | None:
+    """One outbox row per active subscriber of the audience with a subscription id in the next
+    `size` after `after`, in one INSERT … SELECT; returns (last id, rows added) or None if none.
+
+    Walks `ix_subscriptions_fanout` (province, id) over active rows, a range per chunk.
+    """
     alert_id = int(alert.id or 0)
     conditions = [
-        col(Subscription.active).is_(True),
+        col(Subscription.active),
         col(Subscription.province_code) == alert.province_code,
         col(Subscription.channel).in_(list(alert.channels)),
+        col(Subscription.id) > after,
     ]
     if not alert.whole_province:
         conditions.append(col(Subscription.ward_code).in_(list(alert.ward_codes)))
+    chunk = select(Subscription.id).where(*conditions).order_by(col(Subscription.id)).limit(size).subquery()
+    last = session.exec(select(func.max(chunk.c.id))).one()
+    if last is None:
+        return None
     is_postgres = session.get_bind().dialect.name == "postgresql"
     # Rows name their alert instead of carrying 100,000 copies of the same message.
     payload = literal({"alert_id": alert_id}, JSON)
@@ -334,7 +438,7 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
         literal(0, Integer),
         literal(now, DateTime(timezone=True)),
         literal(now, DateTime(timezone=True)),
-    ).where(true(), *conditions)
+    ).where(*conditions, col(Subscription.id) <= last)
     columns = [
         "channel",
         "user_key",
@@ -352,21 +456,16 @@ def fan_out(session: Session, alert: Alert, *, now: dt.datetime | None = None) -
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     dialect = postgresql if is_postgres else sqlite
     stmt = dialect.insert(table).from_select(columns, source).on_conflict_do_nothing()
-    session.execute(stmt)
-    if is_postgres:
-        # The planner must know the queue just grew by up to 100,000 rows, or claiming a
-        # batch sorts the whole queue instead of walking the (status, priority, id) index.
-        session.execute(text("ANALYZE outbox"))
-    total = session.exec(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.alert_id == alert_id)
-    ).one()
-    return int(total)
+    result = session.execute(stmt)
+    return int(last), int(getattr(result, "rowcount", 0) or 0)
 
 
 def finish_sent(session: Session, *, now: dt.datetime | None = None) -> list[int]:
-    """Alerts whose every row has an outcome become done."""
+    """Alerts fully fanned out whose every row has an outcome become done, their figures kept."""
     now = now or utcnow()
-    sending = session.exec(select(Alert.id).where(Alert.status == "sending")).all()
+    sending = session.exec(
+        select(Alert.id).where(Alert.status == "sending", col(Alert.fanned_out_at).is_not(None))
+    ).all()
     done: list[int] = []
     for alert_id in sending:
         still_open = session.exec(
@@ -381,10 +480,37 @@ def finish_sent(session: Session, *, now: dt.datetime | None = None) -> list[int
             session.execute(
                 update(Alert)
                 .where(col(Alert.id) == alert_id, col(Alert.status) == "sending")
-                .values(status="done", finished_at=now)
+                .values(status="done", finished_at=now, delivery=_status_counts(session, int(alert_id or 0)))
             )
             done.append(int(alert_id or 0))
     return done
+
+
+def delivery_counts(session: Session, shown: Sequence[Alert]) -> dict[int, dict[str, int]]:
+    """Rows per outbox status of each alert, for a list: kept figures of finished alerts, and
+    one grouped query for those still sending."""
+    out = {int(a.id or 0): dict(a.delivery) for a in shown if a.delivery is not None}
+    live = [int(a.id or 0) for a in shown if a.delivery is None]
+    if live:
+        rows = session.exec(
+            select(OutboxMessage.alert_id, OutboxMessage.status, func.count())
+            .where(col(OutboxMessage.alert_id).in_(live))
+            .group_by(col(OutboxMessage.alert_id), col(OutboxMessage.status))
+        ).all()
+        for live_id in live:
+            out[live_id] = {}
+        for alert_id, status, n in rows:
+            out[int(alert_id or 0)][status] = int(n)
+    return out
+
+
+def _status_counts(session: Session, alert_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.alert_id == alert_id)
+        .group_by(col(OutboxMessage.status))
+    ).all()
+    return {str(status): int(n) for status, n in rows}
 
 
 def broadcast_replies(session: Session, alert_ids: Iterable[int]) -> dict[int, list[Reply]]:

@@ -222,3 +222,56 @@ def test_visible_alerts_follow_units(engine: Engine) -> None:
         assert [a.id for a in alerts.visible_alerts(session, hn)] == [a2, a1]
         assert [a.id for a in alerts.visible_alerts(session, hk)] == [a2]
         assert alerts.visible_alerts(session, dn) == []
+
+
+def test_fan_out_commits_chunk_by_chunk_and_a_stopped_one_resumes(engine: Engine) -> None:
+    from storage import outbox
+
+    officer = make_officer(engine, username="pa05hn", role="province")
+    add_subscribers(engine, 5)
+    add_subscribers(engine, 2, ward_code=BA_DINH, prefix="b")
+    alert_id = _create(engine, officer, Audience(HANOI, whole_province=True))
+    _submit(engine, officer, alert_id)
+    with transaction(engine) as session:
+        assert alerts.begin_due(session) == [alert_id]
+    with transaction(engine) as session:
+        assert alerts.fan_out_chunk(session, alert_id, size=3)
+    # The first chunk is committed: a sender serves it while the rest is not written yet.
+    with transaction(engine) as session:
+        rows = outbox.claim_batch(session, worker="w")
+        assert len(rows) == 3
+        outbox.mark_many(session, [int(r.id or 0) for r in rows], status="sent")
+        assert alerts.finish_sent(session) == []  # not done: four recipients have no row yet
+    # The worker stopped here; the next run resumes the fan-out where it was.
+    assert alerts.run_due(engine, size=3) == []
+    with Session(engine) as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None and alert.fanned_out_at is not None and alert.recipients == 7
+        keys = session.exec(select(OutboxMessage.user_key).where(OutboxMessage.alert_id == alert_id)).all()
+    assert sorted(keys) == ["b0", "b1", "u0", "u1", "u2", "u3", "u4"]
+
+
+def test_a_finished_alert_keeps_its_figures_for_the_list(engine: Engine) -> None:
+    from storage import outbox
+
+    officer = make_officer(engine, username="hoankiem")
+    add_subscribers(engine, 3)
+    done_id = _create(engine, officer, Audience(HANOI, (HOAN_KIEM,)))
+    _submit(engine, officer, done_id)
+    _start(engine)
+    with transaction(engine) as session:
+        rows = outbox.claim_batch(session, worker="w")
+        outbox.mark_many(session, [int(rows[0].id or 0)], status="failed")
+        outbox.mark_many(session, [int(r.id or 0) for r in rows[1:]], status="sent")
+        assert alerts.finish_sent(session) == [done_id]
+    sending_id = _create(engine, officer, Audience(HANOI, (HOAN_KIEM,)))
+    _submit(engine, officer, sending_id)
+    _start(engine)
+    with transaction(engine) as session:
+        done, sending = session.get(Alert, done_id), session.get(Alert, sending_id)
+        assert done is not None and sending is not None
+        assert done.delivery == {"sent": 2, "failed": 1}
+        assert alerts.delivery_counts(session, [done, sending]) == {
+            done_id: {"sent": 2, "failed": 1},
+            sending_id: {"pending": 3},
+        }

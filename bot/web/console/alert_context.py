@@ -188,9 +188,10 @@ class AlertRow:
 
 def list_rows(session: Session, officer: Officer) -> list[AlertRow]:
     rows = alerts.visible_alerts(session, officer, limit=200)
+    counts = alerts.delivery_counts(session, [a for a in rows if a.status in ("sending", "done")])
     out: list[AlertRow] = []
     for alert in rows:
-        figures = alerts.figures(session, int(alert.id or 0)) if alert.status in ("sending", "done") else None
+        figures = counts.get(int(alert.id or 0))
         out.append(
             AlertRow(
                 id=int(alert.id or 0),
@@ -200,8 +201,8 @@ def list_rows(session: Session, officer: Officer) -> list[AlertRow]:
                 channels=", ".join(channel_name(c) for c in alert.channels),
                 created_at=alert.created_at,
                 send_at=alert.send_at,
-                recipients=figures.recipients if figures else 0,
-                sent=figures.get("sent") if figures else 0,
+                recipients=sum(figures.values()) if figures else 0,
+                sent=figures.get("sent", 0) if figures else 0,
             )
         )
     return out
