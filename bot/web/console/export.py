@@ -15,12 +15,18 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
+from sqlmodel import Session
 
 from bot.app import Services
 from bot.web.console import labels
@@ -70,54 +76,54 @@ def neutralize(value: str) -> str:
     return "'" + value if looks_like_formula(value) else value
 
 
-@dataclass(frozen=True)
+@dataclass
 class Export:
-    rows: list[list[Cell]]
-    tip_ids: list[int]
-    truncated: bool
+    """The tips written so far (for the audit log) and whether MAX_ROWS cut the list."""
+
+    tip_ids: list[int] = field(default_factory=list)
+    truncated: bool = False
 
 
-def collect(services: Services, officer: Viewer, query: QueueQuery) -> Export:
-    """Every tip the filters select in the officer's scope (at most MAX_ROWS), one list per row."""
-    rows: list[list[Cell]] = []
-    ids: list[int] = []
-    truncated = False
-    with transaction(services.engine) as session:
-        scope = officer_scope(session, officer)
-        filters = query.filters(officer.officer_id)
-        unit_names = {u.id: u.name for u in units.list_units(session) if u.id is not None}
-        page_no = 1
-        while True:
-            page = tips.list_tips(
-                session, scope=scope, filters=filters, sort=query.sort, page=page_no, per_page=_BATCH
-            )
-            entities = tip_lookups.entities_of(session, [t.id for t in page.rows if t.id is not None])
-            names = officers.officer_names(session, [t.assigned_to for t in page.rows if t.assigned_to])
-            for tip in page.rows:
-                if len(ids) >= MAX_ROWS:
-                    truncated = True
-                    break
-                assert tip.id is not None
-                ids.append(tip.id)
-                rows.append(
-                    [
-                        tips.format_code(tip.code),
-                        _local(tip.created_at),
-                        labels.status(tip.status),
-                        short_title(modus_title(services.library, tip.modus_id)),
-                        place_name(tip.province_code, tip.ward_code),
-                        unit_names.get(tip.unit_id, "") if tip.unit_id else "",
-                        tip.amount_lost,
-                        tip.occurred_on,
-                        names.get(tip.assigned_to, "") if tip.assigned_to else "",
-                        "; ".join(e.value for e in entities.get(tip.id, [])),
-                        _story(services, tip.story),
-                    ]
-                )
-            if truncated or page_no * _BATCH >= page.total or not page.rows:
-                break
-            page_no += 1
-    return Export(rows, ids, truncated)
+def rows_of(
+    services: Services, session: Session, officer: Viewer, query: QueueQuery, done: Export
+) -> Iterator[list[Cell]]:
+    """Every tip the filters select in the officer's scope (at most MAX_ROWS), one list per row.
+
+    One streamed query in the queue's order; each batch of tips gets its identifiers and
+    officers' names in one look-up each, so memory holds a batch, never the export.
+    """
+    scope = officer_scope(session, officer)
+    for batch in tips.stream_tips(
+        session,
+        scope=scope,
+        filters=query.filters(officer.officer_id),
+        sort=query.sort,
+        limit=MAX_ROWS + 1,
+        batch=_BATCH,
+    ):
+        ids = [t.id for t in batch if t.id is not None]
+        entities = tip_lookups.entities_of(session, ids)
+        names = officers.officer_names(session, [t.assigned_to for t in batch if t.assigned_to])
+        unit_names = units.unit_names(session, [t.unit_id for t in batch])
+        for tip in batch:
+            if len(done.tip_ids) >= MAX_ROWS:
+                done.truncated = True
+                return
+            assert tip.id is not None
+            done.tip_ids.append(tip.id)
+            yield [
+                tips.format_code(tip.code),
+                _local(tip.created_at),
+                labels.status(tip.status),
+                short_title(modus_title(services.library, tip.modus_id)),
+                place_name(tip.province_code, tip.ward_code),
+                unit_names.get(tip.unit_id, "") if tip.unit_id else "",
+                tip.amount_lost,
+                tip.occurred_on,
+                names.get(tip.assigned_to, "") if tip.assigned_to else "",
+                "; ".join(e.value for e in entities.get(tip.id, [])),
+                _story(services, tip.story),
+            ]
 
 
 def _story(services: Services, token: str | None) -> str:
@@ -146,52 +152,59 @@ def _csv_text(value: Cell) -> str:
     return neutralize(value)
 
 
-def to_csv(rows: list[list[Cell]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+def write_csv(rows: Iterable[list[Cell]], out: IO[bytes]) -> None:
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(HEADER)
     for row in rows:
         writer.writerow([_csv_text(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    text.flush()
+    text.detach()
 
 
-def to_xlsx(rows: list[list[Cell]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Tin báo"
-    sheet.append(HEADER)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=c)
-            if isinstance(value, int):
-                cell.value = value
-                cell.number_format = "#,##0"
-            elif isinstance(value, dt.datetime):
-                cell.value = value
-                cell.number_format = "hh:mm dd/mm/yyyy"
-            elif isinstance(value, dt.date):
-                cell.value = value
-                cell.number_format = "dd/mm/yyyy"
-            elif value:
-                # A string cell, even one starting with "=" (openpyxl would otherwise take it
-                # for a formula); the quote prefix keeps Excel from evaluating it once edited.
-                cell.value = value
-                cell.data_type = TYPE_STRING
-                if looks_like_formula(value):
-                    cell.quotePrefix = True
+def write_xlsx(rows: Iterable[list[Cell]], out: IO[bytes]) -> None:
+    """A write-only workbook: rows go to a temporary file as they come, not into memory."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Tin báo")
     for c, width in enumerate([12, 17, 18, 30, 30, 28, 16, 12, 22, 36, 80], start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    book.save(out)
+
+
+def _xlsx_cell(sheet: Any, value: Cell) -> WriteOnlyCell | str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and not looks_like_formula(value):
+        return value  # a plain string cell: no cell object for ordinary text
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, int):
+        cell.number_format = "#,##0"
+    elif isinstance(value, dt.datetime):
+        cell.number_format = "hh:mm dd/mm/yyyy"
+    elif isinstance(value, dt.date):
+        cell.number_format = "dd/mm/yyyy"
+    else:
+        # A string cell, even one starting with "=" (openpyxl would otherwise take it for a
+        # formula); the quote prefix keeps Excel from evaluating it once edited.
+        cell.data_type = TYPE_STRING
+        cell.quotePrefix = True
+    return cell
 
 
 def _export(request: Request, officer: Viewer, fmt: str) -> Response:
     services = services_of(request)
     query = QueueQuery.parse(request.query_params, request.query_params.getlist("status"))
-    result = collect(services, officer, query)
+    # The file is built before anything is sent, so the audit row names exactly what left;
+    # it spills to disk past a megabyte.
+    body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 (closed by the response)
+    done = Export()
+    with transaction(services.engine) as session:
+        rows = rows_of(services, session, officer, query, done)
+        (write_csv if fmt == "csv" else write_xlsx)(rows, body)
     with transaction(services.engine) as session:
         audit.record(
             session,
@@ -201,21 +214,29 @@ def _export(request: Request, officer: Viewer, fmt: str) -> Response:
             detail={
                 "format": fmt,
                 "filters": query.active(),
-                "count": len(result.tip_ids),
-                "truncated": result.truncated,
-                "tip_ids": result.tip_ids,
+                "count": len(done.tip_ids),
+                "truncated": done.truncated,
+                "tip_ids": done.tip_ids,
             },
         )
     stamp = vn_datetime(utcnow(), "%Y%m%d-%H%M")
-    if fmt == "csv":
-        body, mime = to_csv(result.rows), "text/csv; charset=utf-8"
-    else:
-        body, mime = to_xlsx(result.rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
+    mime = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    body.seek(0)
+    return StreamingResponse(
+        _chunks(body),
         media_type=mime,
         headers={"Content-Disposition": f'attachment; filename="tin-bao-{stamp}.{fmt}"'},
     )
+
+
+def _chunks(body: IO[bytes]) -> Iterator[bytes]:
+    with body:
+        while chunk := body.read(1 << 16):
+            yield chunk
 
 
 @router.get("/export/tips.csv")
