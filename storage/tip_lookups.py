@@ -77,14 +77,16 @@ def duplicate_candidates(
     ]
 
 
-def entities_of(session: Session, tip_ids: Sequence[int]) -> dict[int, list[TipEntity]]:
-    """Each tip's identifiers (for the export), in the order they were given."""
-    out: dict[int, list[TipEntity]] = {}
+def entities_of(session: Session, tip_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each tip's identifiers as given (for the export), in the order they were given."""
+    out: dict[int, list[str]] = {}
     ids = list(dict.fromkeys(tip_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for entity in session.exec(
-            select(TipEntity).where(col(TipEntity.tip_id).in_(chunk)).order_by(col(TipEntity.id))
+        for tip_id, value in session.exec(
+            select(TipEntity.tip_id, TipEntity.value)
+            .where(col(TipEntity.tip_id).in_(chunk))
+            .order_by(col(TipEntity.id))
         ).all():
-            out.setdefault(entity.tip_id, []).append(entity)
+            out.setdefault(tip_id, []).append(value)
     return out

@@ -121,7 +121,7 @@ def rows_of(
                 tip.amount_lost,
                 tip.occurred_on,
                 names.get(tip.assigned_to, "") if tip.assigned_to else "",
-                "; ".join(e.value for e in entities.get(tip.id, [])),
+                "; ".join(entities.get(tip.id, [])),
                 _story(services, tip.story),
             ]
 
