@@ -34,6 +34,7 @@ class Tip(SQLModel, table=True):
         Index("ix_tips_province_status", "province_code", "status", "created_at"),
         Index("ix_tips_province_created", "province_code", "created_at", "id"),
         Index("ix_tips_modus_status", "modus_id", "status"),
+        Index("ix_tips_province_modus", "province_code", "modus_id", "status", "created_at"),
         Index("ix_tips_status_created", "status", "created_at"),
     )
 

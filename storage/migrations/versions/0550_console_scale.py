@@ -25,6 +25,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_tips_province_status', ['province_code', 'status', 'created_at'], unique=False)
         batch_op.create_index('ix_tips_province_created', ['province_code', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_tips_modus_status', ['modus_id', 'status'], unique=False)
+        batch_op.create_index(
+            'ix_tips_province_modus', ['province_code', 'modus_id', 'status', 'created_at'], unique=False
+        )
         batch_op.create_index('ix_tips_status_created', ['status', 'created_at'], unique=False)
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.create_index(
@@ -51,6 +54,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_subscriptions_fanout')
     with op.batch_alter_table('tips', schema=None) as batch_op:
         batch_op.drop_index('ix_tips_status_created')
+        batch_op.drop_index('ix_tips_province_modus')
         batch_op.drop_index('ix_tips_modus_status')
         batch_op.drop_index('ix_tips_province_created')
         batch_op.drop_index('ix_tips_province_status')
