@@ -238,6 +238,7 @@ def measure(url: str, code: Path, seeded: dict[str, int | str], args: argparse.N
             ):
                 rows.append((f"{role}: {label}", path))
         rows += [
+            ("admin: own account page (the floor of any page)", "/console/me"),
             ("admin: tip page, number shared by 1,221 tips", f"/console/tips/{seeded['hot_tip_id']}"),
             ("admin: tip page, ordinary", f"/console/tips/{seeded['quiet_tip_id']}"),
             ("admin: audit log", "/console/admin/audit"),
@@ -269,8 +270,8 @@ def measure(url: str, code: Path, seeded: dict[str, int | str], args: argparse.N
                 f"first rows claimed after {figures['first_claim_s']} s "
                 f"({figures['claimed_during']:,} sent meanwhile)"
             )
-            median, p95 = _timed(admin, "/console/alerts", args.rounds)
-            print(f"{'admin: alert list (34 sent alerts)':<50} {median:>10.1f} {p95:>8.1f}")
+        median, p95 = _timed(admin, "/console/alerts", args.rounds)
+        print(f"{'admin: alert list (the 34 alerts of the fan-out)':<50} {median:>10.1f} {p95:>8.1f}")
         print(f"server RSS at the end: {_rss_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
