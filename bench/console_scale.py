@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _common import free_port, rss_mb  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -82,19 +82,6 @@ def _env(url: str, code: Path, port: int = 0) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _login(base: str, username: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
     page = client.get("/console/login")
@@ -122,13 +109,13 @@ def _timed(client: httpx.Client, path: str, rounds: int) -> tuple[float, float]:
 
 def _export(client: httpx.Client, path: str, pid: int) -> tuple[float, float, int]:
     """Seconds, the server's RSS growth in MB while it ran, and the rows in the file."""
-    before = _rss_mb(pid)
+    before = rss_mb(pid)
     peak = [before]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _rss_mb(pid))
+            peak[0] = max(peak[0], rss_mb(pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
@@ -213,7 +200,7 @@ def main() -> None:
 def measure(url: str, code: Path, seeded: dict[str, int | str], args: argparse.Namespace) -> None:
     from _scale_seed import PASSWORD
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=_env(url, code, port), cwd=code)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -272,7 +259,7 @@ def measure(url: str, code: Path, seeded: dict[str, int | str], args: argparse.N
             )
         median, p95 = _timed(admin, "/console/alerts", args.rounds)
         print(f"{'admin: alert list (the 34 alerts of the fan-out)':<50} {median:>10.1f} {p95:>8.1f}")
-        print(f"server RSS at the end: {_rss_mb(server.pid):.0f} MB")
+        print(f"server RSS at the end: {rss_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from serve_memory import free_port, rss_mb  # bench/ is the script's folder
+from _common import free_port, rss_mb  # bench/ is the script's folder
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
