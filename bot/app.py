@@ -117,6 +117,7 @@ def build_services(settings: Settings, *, library: Library | None = None) -> Ser
         conversations,
         burst_seconds=settings.burst_seconds,
         user_ref=UserRef(cipher.derive("log user ref")),
+        lease=settings.inbox_lease,
     )
     return Services(
         settings=settings,

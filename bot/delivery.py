@@ -45,7 +45,9 @@ async def deliver(
     base_delay: float = 0.5,
     ref: UserRef = ANONYMOUS,
 ) -> tuple[Outcome, str | None]:
-    """Send now, retrying in place; for direct replies, where the user is waiting.
+    """Send now, retrying in place; for direct replies, where the user is waiting. When the
+    platform still refuses for a passing reason (5xx, timeout, 429) after `attempts`, the
+    outcome is RETRY_LATER: the caller hands the reply to the outbox.
 
     Sent as priority traffic: the channel's rate gate lets a reply pass ahead of queued
     broadcasts, though it still waits out a 429 pause with every other sender.
@@ -62,7 +64,7 @@ async def deliver(
         if attempt < attempts:
             delay = min(retry_after[0], 60.0) if retry_after else backoff(attempt, base=base_delay, cap=10.0)
             await asyncio.sleep(delay)
-    return Outcome.FAILED, error
+    return Outcome.RETRY_LATER, error
 
 
 async def send_once(

@@ -5,12 +5,23 @@ answers; processing happens after, one update at a time per user, so a crash aft
 record loses nothing: pending updates are processed again on start. Under load the writes
 and the handling of different users' updates are grouped (bot.batching); a user's burst
 of forwarded texts or album photos is handled as one message (bot.bursts).
+
+On PostgreSQL several serving processes share the inbox (storage.inbox_lanes): each claims
+what it records, handles an update only once no earlier update of the same user is pending
+anywhere, renews its claims while it lives and takes over those of a process that died.
+The replies are stored with the dialog state, so an update taken over after a crash sends
+them rather than being handled again; a reply the platform keeps refusing with a 5xx goes
+to the outbox, which retries it with back-off.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,8 +38,9 @@ from bot.logref import ANONYMOUS, UserRef
 from content.messages import Reply
 from handlers.conversation import Conversations, Turn, apology
 from handlers.messages import IncomingMessage
-from storage import inbox, users
-from storage.db import is_unavailable, transaction
+from storage import inbox, inbox_lanes, outbox, users
+from storage.db import is_postgres, is_unavailable, transaction
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,6 +51,9 @@ HANDLE_BATCH = 100  # messages routed in one transaction at most
 FILE_THREADS = 4
 # Waits before handling a message again when the database is unreachable (then: an apology).
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+# Waits between two looks at whether an earlier update of the same user, held by another
+# process, is done (doubling from the first to the last).
+TURN_POLL = (0.01, 0.2)
 
 
 class InboundChannel(Channel, Protocol):
@@ -60,6 +75,12 @@ class Recorded:
         return self.update_id is None
 
 
+def instance_name() -> str:
+    """This process among the serving ones: host, pid and a nonce (a restarted process with a
+    recycled pid must not find the claims of its predecessor its own)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -68,10 +89,18 @@ class Dispatcher:
         *,
         burst_seconds: float = 0.0,
         user_ref: UserRef = ANONYMOUS,
+        lease: float = 20.0,
+        coordinate: bool | None = None,
+        instance: str | None = None,
     ) -> None:
         self.engine = engine
         self.user_ref = user_ref  # how logs name a user (a keyed hash)
         self.conversations = conversations
+        # Several processes share the inbox (PostgreSQL): claims, turns and take-overs. The
+        # embedded SQLite default is one process and needs none of it.
+        self.coordinate = is_postgres(engine) if coordinate is None else coordinate
+        self.lease = lease  # seconds without renewal after which a claim may be taken over
+        self.instance = instance or instance_name()
         # A user's forwarded texts, or the files of one album, arriving within this window are
         # handled together (0: off).
         self.burst_seconds = burst_seconds
@@ -82,12 +111,16 @@ class Dispatcher:
         # takes the ones of its kind behind it (see _bundle); those are then only skipped.
         self._waiting: dict[str, list[bursts.Waiting]] = {}
         self._taken: set[int] = set()
+        self._live: set[int] = set()  # updates scheduled in this process and not finished
         self._tasks: set[asyncio.Task[None]] = set()
         # Group commit of the two inbox writes around every update (see bot.batching).
         self._recorder: Batcher[inbox.NewUpdate, int | None] = Batcher(
             self._record_many, after=self._recorded, tasks=self._tasks
         )
         self._finisher: Batcher[tuple[int, str | None], None] = Batcher(self._finish_many, tasks=self._tasks)
+        self._turns: Batcher[tuple[int, str, str], inbox_lanes.Turn] = Batcher(
+            self._check_turns, tasks=self._tasks
+        )
         # Handling too: the messages that queued up while one batch ran share the next one.
         self._handler: Batcher[Turn, list[Reply]] = Batcher(
             conversations.handle_many, tasks=self._tasks, limit=HANDLE_BATCH
@@ -108,7 +141,7 @@ class Dispatcher:
     def _record_many(self, items: list[inbox.NewUpdate]) -> list[int | None]:
         with transaction(self.engine) as session:
             # attempts=1: processing starts right away, from the payload in hand
-            return inbox.record_updates(session, items, attempts=1)
+            return inbox.record_updates(session, items, attempts=1, claimed_by=self.instance)
 
     def _recorded(self, item: inbox.NewUpdate, update_id: int | None) -> None:
         # Scheduled here, in record order, even if the webhook request went away meanwhile.
@@ -118,19 +151,27 @@ class Dispatcher:
     def _schedule(
         self, update_id: int, channel: str, user_key: str, loaded: tuple[str, dict[str, Any]] | None = None
     ) -> None:
+        if update_id in self._live:  # taken over again after a long database outage
+            return
+        self._live.add(update_id)
         key = f"{channel}:{user_key}"
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._queued[key] = self._queued.get(key, 0) + 1
         if loaded is not None:
             self._waiting.setdefault(key, []).append(bursts.Waiting(update_id, loaded, time.monotonic()))
-        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, key, loaded))
+        task = asyncio.get_running_loop().create_task(self._run(update_id, lock, (channel, user_key), loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _run(
-        self, update_id: int, lock: asyncio.Lock, key: str, loaded: tuple[str, dict[str, Any]] | None
+        self,
+        update_id: int,
+        lock: asyncio.Lock,
+        user: tuple[str, str],
+        loaded: tuple[str, dict[str, Any]] | None,
     ) -> None:
         # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
+        key = f"{user[0]}:{user[1]}"
         try:
             async with lock:
                 arrived = self._unwait(key, update_id)
@@ -138,10 +179,13 @@ class Dispatcher:
                     self._taken.discard(update_id)
                     return
                 try:
+                    if self.coordinate and not await self._my_turn(update_id, *user):
+                        return
                     await self.process(update_id, loaded, arrived=arrived)
                 except Exception:
                     log.exception("update %s could not be processed", update_id)
         finally:
+            self._live.discard(update_id)
             # Drop the lock only when no update of this user is queued behind it: right after a
             # release the lock looks free while the next waiter has not run yet, and a fresh
             # lock then would let a later update overtake it.
@@ -151,14 +195,98 @@ class Dispatcher:
                 self._locks.pop(key, None)
                 self._waiting.pop(key, None)
 
+    async def _my_turn(self, update_id: int, channel: str, user_key: str) -> bool:
+        """Wait until no earlier update of the user is pending in any process, handling here
+        the earlier ones whose process died; False when the update is no longer this
+        process's to handle (done meanwhile, or taken over by another)."""
+        delay = TURN_POLL[0]
+        while True:
+            turn = await _through_blips(
+                lambda: self._turns.submit((update_id, channel, user_key)), f"update {update_id}: turn"
+            )
+            if not turn.mine:
+                return False
+            blocker = turn.blocker
+            if blocker is None:
+                return True
+            if blocker.claimable_by(
+                self.instance, expired_before=self._expired_before()
+            ) and await asyncio.to_thread(self._claim, blocker.id):
+                log.info("update %s: taking over update %s of the same user first", update_id, blocker.id)
+                await self.process(blocker.id)
+                delay = TURN_POLL[0]
+                continue
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, TURN_POLL[1])
+
+    def _check_turns(self, items: list[tuple[int, str, str]]) -> list[inbox_lanes.Turn]:
+        with transaction(self.engine) as session:
+            return inbox_lanes.turns(session, items, worker=self.instance)
+
+    def _claim(self, update_id: int) -> bool:
+        with transaction(self.engine) as session:
+            return bool(
+                inbox_lanes.claim(
+                    session, [update_id], worker=self.instance, expired_before=self._expired_before()
+                )
+            )
+
+    def _expired_before(self) -> dt.datetime:
+        return utcnow() - dt.timedelta(seconds=self.lease)
+
     async def recover(self) -> int:
-        """Schedule every update recorded but not processed (after a crash or restart)."""
-        rows = await asyncio.to_thread(self._pending)
+        """Schedule the updates recorded but not processed (after a crash or restart): every
+        pending one in a single process, those nobody holds when several share the inbox."""
+        if self.coordinate:
+            rows = await asyncio.to_thread(self._claim_expired)
+        else:
+            rows = await asyncio.to_thread(self._pending)
         for update_id, channel, user_key in rows:
             self._schedule(update_id, channel, user_key)
         if rows:
             log.info("resuming %d unprocessed updates", len(rows))
         return len(rows)
+
+    async def keep_leases(self) -> None:
+        """While the process lives (several processes): renew its claims, and take over the
+        pending updates of a process that stopped renewing."""
+        if not self.coordinate:
+            return
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                await asyncio.to_thread(self._renew)
+                await self.recover()
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                log.warning("inbox lease: database unavailable (%s); again later", type(exc).__name__)
+
+    async def release(self) -> None:
+        """On shutdown, after the work in hand: what is still pending goes to the others now."""
+        await self.drain()
+        if self.coordinate:
+            released = await asyncio.to_thread(self._release)
+            if released:
+                log.info("%d pending updates left to the other processes", released)
+
+    def _renew(self) -> None:
+        with transaction(self.engine) as session:
+            inbox_lanes.renew(session, worker=self.instance)
+
+    def _release(self) -> int:
+        with transaction(self.engine) as session:
+            return inbox_lanes.release(session, worker=self.instance)
+
+    def _claim_expired(self) -> list[tuple[int, str, str]]:
+        with transaction(self.engine) as session:
+            return inbox_lanes.claim_expired(
+                session,
+                worker=self.instance,
+                expired_before=self._expired_before(),
+                channels=list(self.channels),
+                limit=10_000,
+            )
 
     def _pending(self) -> list[tuple[int, str, str]]:
         with transaction(self.engine) as session:
@@ -192,9 +320,15 @@ class Dispatcher:
         """Answer one recorded update; `loaded` (channel, payload) when it was just recorded with
         its first attempt counted, else it is loaded and its attempt counted here (recovery)."""
         if loaded is None:
-            loaded = await asyncio.to_thread(self._begin, update_id)
-        if loaded is None:
-            return
+            begun = await asyncio.to_thread(self._begin, update_id)
+            if begun is None:
+                return
+            loaded, stored = begun
+            if stored is not None:  # handled before a crash: send what was decided then
+                await self._finish(
+                    update_id, await self._send(update_id, loaded[0], stored.user_key, stored.replies)
+                )
+                return
         channel_name, payload = loaded
         channel = self.channels[channel_name]
         error: str | None = None
@@ -210,17 +344,53 @@ class Dispatcher:
             kind = bursts.kind_of(messages[0])
             if kind is not None:
                 messages[0], taken = await self._bundle(messages[0], kind, arrived)
+        # The replies are kept with the update (one message per update: nearly always).
+        answered = (update_id, *taken) if len(messages) == 1 else ()
         for msg in messages:
-            replies = await self._answer(update_id, msg)
+            replies = await self._answer(update_id, msg, answered)
             if replies:
-                outcome, send_error = await deliver(channel, msg.user_key, replies, ref=self.user_ref)
-                if outcome is Outcome.UNREACHABLE:
-                    await asyncio.to_thread(self._unreachable, channel_name, msg.user_key, send_error)
-                elif outcome is not Outcome.SENT:
-                    error = f"reply not delivered: {outcome.value}: {send_error}"
-                    log.error("update %s: %s", update_id, error)
+                error = await self._send(update_id, channel_name, msg.user_key, replies) or error
         for done in (update_id, *taken):
             await self._finish(done, error)
+
+    async def _send(
+        self, update_id: int, channel_name: str, user_key: str, replies: list[Reply]
+    ) -> str | None:
+        """Deliver a direct reply; what the platform keeps refusing for now (5xx, timeouts) is
+        handed to the outbox. Returns the error to record on the update, if any."""
+        if not replies:
+            return None
+        outcome, send_error = await deliver(self.channels[channel_name], user_key, replies, ref=self.user_ref)
+        if outcome is Outcome.SENT:
+            return None
+        if outcome is Outcome.UNREACHABLE:
+            await asyncio.to_thread(self._unreachable, channel_name, user_key, send_error)
+            return None
+        if outcome is Outcome.RETRY_LATER:
+            log.warning("update %s: reply not delivered (%s); handed to the outbox", update_id, send_error)
+            await _through_blips(
+                lambda: asyncio.to_thread(self._hand_over, update_id, channel_name, user_key, replies),
+                f"update {update_id}: handing the reply to the outbox",
+            )
+            return None
+        error = f"reply not delivered: {outcome.value}: {send_error}"
+        log.error("update %s: %s", update_id, error)
+        return error
+
+    def _hand_over(self, update_id: int, channel_name: str, user_key: str, replies: list[Reply]) -> None:
+        """Queue the reply and mark the update done in one transaction: after a crash it is
+        neither lost nor sent both ways."""
+        with transaction(self.engine) as session:
+            outbox.enqueue(
+                session,
+                channel=channel_name,
+                user_key=user_key,
+                replies=replies,
+                kind="reply",
+                priority=outbox.PRIORITY_REPLY,
+                dedupe_key=f"reply:{channel_name}:{update_id}:{user_key}"[:200],
+            )
+            inbox.finish_updates(session, [(update_id, None)])
 
     async def _bundle(
         self, first: IncomingMessage, kind: str, arrived: float
@@ -253,8 +423,10 @@ class Dispatcher:
         log.info("update %s: %d messages (%s) handled together", first.platform_id, len(parts), kind)
         return bursts.join(parts, kind), taken
 
-    async def _answer(self, update_id: int, msg: IncomingMessage) -> list[Reply]:
-        turn = Turn(msg, numbered_options=not self.channels[msg.channel].capabilities.buttons)
+    async def _answer(self, update_id: int, msg: IncomingMessage, answered: tuple[int, ...]) -> list[Reply]:
+        turn = Turn(
+            msg, numbered_options=not self.channels[msg.channel].capabilities.buttons, update_ids=answered
+        )
 
         async def handle() -> list[Reply]:
             if msg.attachments:
@@ -278,7 +450,8 @@ class Dispatcher:
             lambda: self._finisher.submit((update_id, error)), f"update {update_id}: marking done"
         )
 
-    def _begin(self, update_id: int) -> tuple[str, dict[str, Any]] | None:
+    def _begin(self, update_id: int) -> tuple[tuple[str, dict[str, Any]], inbox_lanes.Answer | None] | None:
+        """Load a pending update and count the attempt; with the replies decided before a crash."""
         with transaction(self.engine) as session:
             row = inbox.get_update(session, update_id)
             if row is None or row.status != "pending":
@@ -288,7 +461,7 @@ class Dispatcher:
                 inbox.finish_update(session, update_id, error="gave up after repeated crashes")
                 log.error("update %s abandoned after %d attempts", update_id, attempts - 1)
                 return None
-            return row.channel, dict(row.payload)
+            return (row.channel, dict(row.payload)), inbox_lanes.stored_answer(row)
 
     def _finish_many(self, results: list[tuple[int, str | None]]) -> list[None]:
         with transaction(self.engine) as session:

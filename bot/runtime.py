@@ -53,6 +53,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
             if name in services.channels:
                 services.conversations.fetchers.setdefault(name, url_fetcher)
     services.dispatcher.on_unreachable.append(end_subscriptions_hook(services.engine))
+    if services.dispatcher.coordinate:  # several serving processes share the inbox
+        services.background.append(services.dispatcher.keep_leases)
     services.conversations.features = replace(
         services.conversations.features,
         alert_approval=settings.alert_approval,
@@ -76,6 +78,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     services.shutdown.extend(closers)  # clients close after everything that sends through them
 
     async def close_shared() -> None:
+        await services.dispatcher.release()
         await close_redis(services)
 
     services.shutdown.append(close_shared)

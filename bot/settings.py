@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         description="Seconds after which rows claimed by a worker that stopped (crashed) are "
         "handed to another; a live worker renews its lease.",
     )
+    inbox_lease: float = Field(
+        20.0,
+        gt=0,
+        description="With several serving processes (PostgreSQL): seconds after which the pending "
+        "updates of a process that stopped (crashed) are taken over by another; a live process "
+        "renews its claims every third of it.",
+    )
     secret_keys: SecretStr | None = Field(
         None,
         description=(

@@ -21,7 +21,7 @@ from handlers.context import Features, HandlerContext, ReportConfig, State
 from handlers.messages import IncomingMessage
 from handlers.reading import ReadPicture
 from handlers.router import route
-from storage import dialogs, users
+from storage import dialogs, inbox_lanes, users
 from storage.crypto import Cipher
 from storage.db import transaction
 from storage.evidence import EvidenceStore
@@ -104,6 +104,14 @@ class Conversations:
                 session,
                 {(t.msg.channel, t.msg.user_key): states[(t.msg.channel, t.msg.user_key)] for t in turns},
             )
+            inbox_lanes.store_replies(
+                session,
+                [
+                    inbox_lanes.Answer(update_id, turn.msg.user_key, replies if index == 0 else [])
+                    for turn, replies in zip(turns, results, strict=True)
+                    for index, update_id in enumerate(turn.update_ids)
+                ],
+            )
         return results
 
     def _prefetched(
@@ -134,10 +142,16 @@ class Conversations:
 
 @dataclass(frozen=True)
 class Turn:
-    """One message to route; `numbered_options` for channels without buttons."""
+    """One message to route; `numbered_options` for channels without buttons.
+
+    `update_ids`: the inbox updates the message answers (a burst has several; the first
+    carries the replies): the replies are stored with them in the same transaction as the
+    state, so after a crash they are sent rather than decided again on the new state.
+    """
 
     msg: IncomingMessage
     numbered_options: bool = False
+    update_ids: tuple[int, ...] = ()
 
 
 def apology() -> list[Reply]:

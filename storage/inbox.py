@@ -53,9 +53,12 @@ class NewUpdate:
     payload: dict[str, Any]
 
 
-def record_updates(session: Session, updates: Sequence[NewUpdate], *, attempts: int = 0) -> list[int | None]:
+def record_updates(
+    session: Session, updates: Sequence[NewUpdate], *, attempts: int = 0, claimed_by: str | None = None
+) -> list[int | None]:
     """Store several updates in one statement; per update its new row id, or None for a repeat
-    (already recorded, or earlier in this same list)."""
+    (already recorded, or earlier in this same list). `claimed_by`: the process that will
+    handle them (see storage.inbox_lanes)."""
     if not updates:
         return []
     first: dict[tuple[str, str], int] = {}
@@ -71,6 +74,8 @@ def record_updates(session: Session, updates: Sequence[NewUpdate], *, attempts: 
             "status": "pending",
             "attempts": attempts,
             "received_at": now,
+            "claimed_by": claimed_by,
+            "claimed_at": now if claimed_by else None,
         }
         for index in first.values()
     ]
@@ -125,6 +130,7 @@ def finish_update(session: Session, update_id: int, *, error: str | None = None)
             error=error[:2000] if error else None,
             processed_at=utcnow(),
             **HANDLED,
+            replies=None,
         )
     )
 
@@ -137,7 +143,7 @@ def finish_updates(session: Session, results: Sequence[tuple[int, str | None]]) 
         session.execute(
             update(InboxUpdate)
             .where(col(InboxUpdate.id).in_(done))
-            .values(status="done", error=None, processed_at=now, **HANDLED)
+            .values(status="done", error=None, processed_at=now, replies=None, **HANDLED)
             .execution_options(synchronize_session=False)
         )
     for update_id, error in results:

@@ -30,3 +30,10 @@ class InboxUpdate(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     received_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     processed_at: dt.datetime | None = Field(default=None, sa_column=ts_column())
+    # The serving process working on the update and when it last said it is alive: another
+    # process takes a pending update over once the lease has run out (see storage.inbox_lanes).
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=ts_column())
+    # The replies decided for the update, kept from the handling transaction until they are
+    # sent, so a restart sends them instead of handling the message a second time.
+    replies: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))

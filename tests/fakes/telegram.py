@@ -94,6 +94,7 @@ class FakeTelegram:
     confirmed_offset: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
     file_delay: float = 0.0  # seconds before a file download is answered (a slow link)
+    call_delay: dict[str, float] = field(default_factory=dict)  # method (lower case) → seconds (slow API)
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -245,6 +246,9 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         params = await _params(request)
+        delay = self.call_delay.get(method.lower(), 0.0)
+        if delay:
+            await asyncio.sleep(delay)
         call = Call(method=method, params=params, at=time.monotonic())
         try:
             failure = self._take_failure(method, params)
