@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -26,7 +27,36 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+@lru_cache(maxsize=1)
+def _heads() -> tuple[str, ...]:
+    return current_heads()
+
+
 def current_heads() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database has every migration this code knows (upgraded, or newer code's)."""
+    from alembic.runtime.migration import MigrationContext
+
+    heads = set(_heads())
+    with engine.connect() as connection:
+        applied = set(MigrationContext.configure(connection).get_current_heads())
+    return heads <= applied or _newer(applied)
+
+
+def _newer(applied: set[str]) -> bool:
+    """Applied revisions this code does not know come from a newer release that migrated
+    first (an upgrade without downtime): the old code keeps serving on the schema it extends."""
+    return bool(applied) and not applied <= _known()
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())

@@ -17,6 +17,7 @@ from bot.web import favicon, webchat
 from bot.web.body_limit import BodyLimit, caps_for
 from bot.web.direct import DirectRoutes
 from bot.web.headers import SecurityHeaders, server_error
+from storage.migrate import schema_is_current
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
     """Build the web app; `background` runs the worker and recovers pending updates;
     `freeze_heap` (for the serving process, see bot.heap) once it has started."""
     tasks: list[asyncio.Task[None]] = []
+    ready = {"started": False}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,9 +36,11 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
                 tasks.append(asyncio.create_task(_start(starter)))
         if freeze_heap:
             freeze_startup_heap()
+        ready["started"] = True
         try:
             yield
         finally:
+            ready["started"] = False
             for stopper in services.shutdown:
                 await stopper()
             for task in tasks:
@@ -52,12 +56,39 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
+        """Each dependency by name, and 503 when one is down."""
+        body: dict[str, object] = {"status": "ok", "database": "ok"}
         try:
             await asyncio.to_thread(_ping, services)
         except Exception as exc:
-            log.error("health check failed: %s", exc)
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "cards": len(services.library)})
+            log.error("health check: database unreachable: %s", exc)
+            body.update(status="error", database="unreachable")
+        if services.redis is not None:
+            try:
+                await asyncio.wait_for(services.redis.ping(), timeout=2)
+                body["redis"] = "ok"
+            except Exception as exc:
+                log.error("health check: redis unreachable: %s", exc)
+                body.update(status="error", redis="unreachable")
+        if body["status"] != "ok":
+            return JSONResponse(body, status_code=503)
+        body["cards"] = len(services.library)
+        return JSONResponse(body)
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """200 once the process has started with the library loaded and the database schema at
+        the code's migration head: the proxy may send it traffic."""
+        if not ready["started"] or not len(services.library):
+            return JSONResponse({"ready": False, "reason": "starting"}, status_code=503)
+        try:
+            current = await asyncio.to_thread(schema_is_current, services.engine)
+        except Exception as exc:
+            log.error("readiness: database unreachable: %s", exc)
+            return JSONResponse({"ready": False, "reason": "database unreachable"}, status_code=503)
+        if not current:
+            return JSONResponse({"ready": False, "reason": "migrations not applied"}, status_code=503)
+        return JSONResponse({"ready": True})
 
     app.include_router(favicon.router)
     if services.settings.webchat_enabled:
