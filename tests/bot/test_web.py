@@ -93,3 +93,26 @@ async def test_web_chat_offers_a_phone_field_where_it_asks_for_the_number(client
     assert "0912 000 111" in summary[-1]["html"] and "phone_field" not in summary[-1]
     page = await client.get("/webchat.js")
     assert "m.phone_field" in page.text and "type = 'tel'" in page.text
+
+
+async def test_health_names_redis_when_it_is_down(client: httpx.AsyncClient, services) -> None:  # type: ignore[no-untyped-def]
+    from redis.asyncio import Redis
+
+    services.redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    res = await client.get("/healthz")
+    assert res.status_code == 503
+    assert res.json() == {"status": "error", "database": "ok", "redis": "unreachable"}
+
+
+async def test_ready_only_once_started_with_the_schema_at_head(services) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    app = create_app(services, background=False)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    assert (await client.get("/readyz")).status_code == 503  # not started yet
+    async with app.router.lifespan_context(app):
+        assert (await client.get("/readyz")).json() == {"ready": True}
+        with services.engine.begin() as conn:  # a database one migration behind the code
+            conn.execute(text("UPDATE alembic_version SET version_num = '0350_login_failures'"))
+        res = await client.get("/readyz")
+        assert res.status_code == 503 and res.json()["reason"] == "migrations not applied"
