@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from enum import StrEnum
 
+from bot import metrics
 from bot.channels.base import (
     Channel,
     PermanentError,
@@ -77,6 +78,18 @@ async def send_once(
 ) -> tuple[Outcome, str | None]:
     """One try; a 429 counts as 'retry later' and its wait goes to `on_retry_after`. Logs name
     the user by `ref` (a keyed hash), never by their chat id."""
+    outcome, error = await _send_once(channel, user_key, replies, on_retry_after, ref)
+    metrics.count_send(channel.name, outcome.value)
+    return outcome, error
+
+
+async def _send_once(
+    channel: Channel,
+    user_key: str,
+    replies: list[Reply],
+    on_retry_after: Callable[[float], None] | None,
+    ref: UserRef,
+) -> tuple[Outcome, str | None]:
     try:
         await channel.send(user_key, replies)
     except RetryAfter as exc:

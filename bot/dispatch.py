@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from bot import bursts
+from bot import bursts, metrics
 from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
@@ -136,6 +136,9 @@ class Dispatcher:
     ) -> Recorded:
         """Record durably and schedule processing; returns once the record is committed."""
         update_id = await self._recorder.submit(inbox.NewUpdate(channel, platform_id, user_key, payload))
+        (metrics.UPDATES_DUPLICATE if update_id is None else metrics.UPDATES_RECEIVED).labels(
+            channel=channel
+        ).inc()
         return Recorded(update_id)
 
     def _record_many(self, items: list[inbox.NewUpdate]) -> list[int | None]:
@@ -252,10 +255,14 @@ class Dispatcher:
         pending updates of a process that stopped renewing."""
         if not self.coordinate:
             return
+        # A thread of its own: renewals must not queue behind handling in the shared pool, or a
+        # busy process would see its updates taken over while it still works on them.
+        renewer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-lease")
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.lease / 3)
             try:
-                await asyncio.to_thread(self._renew)
+                await loop.run_in_executor(renewer, self._renew)
                 await self.recover()
             except Exception as exc:
                 if not is_unavailable(exc):
@@ -325,9 +332,9 @@ class Dispatcher:
                 return
             loaded, stored = begun
             if stored is not None:  # handled before a crash: send what was decided then
-                await self._finish(
-                    update_id, await self._send(update_id, loaded[0], stored.user_key, stored.replies)
-                )
+                resend_error = await self._send(update_id, loaded[0], stored.user_key, stored.replies)
+                await self._finish(update_id, resend_error)
+                metrics.handled(loaded[0], "failed" if resend_error else "done", None)
                 return
         channel_name, payload = loaded
         channel = self.channels[channel_name]
@@ -338,6 +345,7 @@ class Dispatcher:
         except Exception as exc:
             log.exception("update %s (%s) is malformed", update_id, channel_name)
             await self._finish(update_id, f"malformed: {exc!r}")
+            metrics.handled(channel_name, "malformed", arrived)
             return
         taken: list[int] = []
         if self.burst_seconds > 0 and arrived is not None and len(messages) == 1:
@@ -352,6 +360,7 @@ class Dispatcher:
                 error = await self._send(update_id, channel_name, msg.user_key, replies) or error
         for done in (update_id, *taken):
             await self._finish(done, error)
+            metrics.handled(channel_name, "failed" if error else "done", arrived)
 
     async def _send(
         self, update_id: int, channel_name: str, user_key: str, replies: list[Reply]

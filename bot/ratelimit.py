@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 _PRIORITY: ContextVar[bool] = ContextVar("canhgiac_priority_traffic", default=False)
@@ -59,7 +61,9 @@ class RateGate:
         *,
         per_second: float | None = None,
         per_chat_interval: float = 0.0,
+        platform: str = "",
     ) -> None:
+        self.platform = platform
         self.per_second = per_second if per_second and per_second > 0 else None
         self.per_chat_interval = max(per_chat_interval, 0.0)
         self._next_slot = 0.0
@@ -98,6 +102,7 @@ class RateGate:
                             self._chat_next.popitem(last=False)
                     return
                 delay = ready - now
+            metrics.count_wait(self.platform, delay)
             await asyncio.sleep(delay)
 
 
@@ -179,7 +184,7 @@ class RedisRateGate:
         self._reserve = redis.register_script(_RESERVE)
         self._pause_script = redis.register_script(_PAUSE)
         self._paused_script = redis.register_script(_PAUSED)
-        self._local = RateGate(per_second=per_second, per_chat_interval=per_chat_interval)
+        self._local = RateGate(per_second=per_second, per_chat_interval=per_chat_interval, platform=platform)
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_warning = 0.0
         self._down_until = 0.0  # after a Redis failure, limit in-process for a while
@@ -232,6 +237,7 @@ class RedisRateGate:
                 return
             delay = int(delay_us) / 1_000_000
             if delay > 0:
+                metrics.count_wait(self.platform, delay)
                 await asyncio.sleep(delay)
             if not int(granted):
                 continue
@@ -266,5 +272,5 @@ def make_gate(
 ) -> Limiter:
     """A platform's gate: in Redis (shared by every process) when a client is given."""
     if redis is None:
-        return RateGate(per_second=per_second, per_chat_interval=chat_gap)
+        return RateGate(per_second=per_second, per_chat_interval=chat_gap, platform=platform)
     return RedisRateGate(redis, platform, per_second=per_second, per_chat_interval=chat_gap)

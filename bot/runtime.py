@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.app import Services, build_services
 from bot.attachments import UrlFetcher
 from bot.channels.webchat.channel import WebChatChannel
@@ -53,6 +54,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
             if name in services.channels:
                 services.conversations.fetchers.setdefault(name, url_fetcher)
     services.dispatcher.on_unreachable.append(end_subscriptions_hook(services.engine))
+    services.conversations.on_verdict = metrics.count_check
+    metrics.watch_pool(services.engine)
     if services.dispatcher.coordinate:  # several serving processes share the inbox
         services.background.append(services.dispatcher.keep_leases)
     services.conversations.features = replace(

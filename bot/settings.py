@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -126,6 +126,15 @@ class Settings(BaseSettings):
         30.0,
         description="Seconds after which rows claimed by a worker that stopped (crashed) are "
         "handed to another; a live worker renews its lease.",
+    )
+    prometheus_multiproc_dir: str | None = Field(
+        None,
+        validation_alias=AliasChoices("prometheus_multiproc_dir", "PROMETHEUS_MULTIPROC_DIR"),
+        description="prometheus-client's own variable (no CANHGIAC_ prefix): an empty folder shared by "
+        "the processes of a machine, so /metrics of any of them reports all of them.",
+    )
+    log_format: str = Field(
+        "text", pattern="^(text|json)$", description="`json`: one JSON object per log line (for collectors)."
     )
     inbox_lease: float = Field(
         20.0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -46,6 +46,8 @@ class Conversations:
     fetchers: dict[str, FetchAttachment] = field(default_factory=dict)
     # Reads a screenshot's text and QR codes (see handlers/reading.py); None: pictures are not read.
     read_picture: ReadPicture | None = None
+    # Told the verdict of every check answered (the process's metrics).
+    on_verdict: Callable[[str], None] | None = None
 
     def handle(self, msg: IncomingMessage, *, numbered_options: bool = False) -> list[Reply]:
         """Route `msg`; on a handler error nothing is saved and the error propagates."""
@@ -71,6 +73,7 @@ class Conversations:
                 stored = states.get(key, dialogs.EMPTY)
                 # A deep copy: a handler edits nested dicts (a draft) in place.
                 state = State(step=stored.step, data=copy.deepcopy(stored.data))
+                last_check = state.data.get("last_check")
                 ctx = HandlerContext(
                     session=session,
                     library=self.library,
@@ -89,6 +92,9 @@ class Conversations:
                     report=self.report,
                 )
                 results.append(route(msg, ctx))
+                checked = state.data.get("last_check")
+                if self.on_verdict is not None and isinstance(checked, dict) and checked is not last_check:
+                    self.on_verdict(str(checked.get("verdict")))
                 # Saved even when unchanged: updated_at tells draft reminders the user is active.
                 states[key] = dialogs.StoredState(state.step, state.data)
             # Writes come last: on SQLite the first write takes the database's write lock, which

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import Services
 from bot.heap import freeze_startup_heap
 from bot.web import favicon, webchat
@@ -74,6 +75,13 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
             return JSONResponse(body, status_code=503)
         body["cards"] = len(services.library)
         return JSONResponse(body)
+
+    @app.get("/metrics")
+    async def metrics_page() -> Response:
+        body, content_type = await asyncio.to_thread(
+            metrics.render, services.engine, services.settings.prometheus_multiproc_dir
+        )
+        return Response(body, media_type=content_type)
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
