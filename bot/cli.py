@@ -33,7 +33,7 @@ def _settings() -> Settings:
 def _setup_logging(settings: Settings) -> None:
     from bot.logs import setup_logging
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, log_format=settings.log_format)
 
 
 class _Cli(click.Group):

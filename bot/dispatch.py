@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from bot import bursts, metrics
+from bot import bursts, logs, metrics
 from bot.batching import Batcher
 from bot.channels.base import Channel
 from bot.delivery import Outcome, deliver
@@ -112,6 +112,7 @@ class Dispatcher:
         self._waiting: dict[str, list[bursts.Waiting]] = {}
         self._taken: set[int] = set()
         self._live: set[int] = set()  # updates scheduled in this process and not finished
+        self._request_ids: dict[tuple[str, str], str | None] = {}  # being recorded: their request
         self._tasks: set[asyncio.Task[None]] = set()
         # Group commit of the two inbox writes around every update (see bot.batching).
         self._recorder: Batcher[inbox.NewUpdate, int | None] = Batcher(
@@ -135,7 +136,11 @@ class Dispatcher:
         self, channel: str, platform_id: str, user_key: str, payload: dict[str, Any]
     ) -> Recorded:
         """Record durably and schedule processing; returns once the record is committed."""
-        update_id = await self._recorder.submit(inbox.NewUpdate(channel, platform_id, user_key, payload))
+        self._request_ids[(channel, platform_id)] = logs.REQUEST_ID.get()
+        try:
+            update_id = await self._recorder.submit(inbox.NewUpdate(channel, platform_id, user_key, payload))
+        finally:
+            self._request_ids.pop((channel, platform_id), None)
         (metrics.UPDATES_DUPLICATE if update_id is None else metrics.UPDATES_RECEIVED).labels(
             channel=channel
         ).inc()
@@ -149,7 +154,12 @@ class Dispatcher:
     def _recorded(self, item: inbox.NewUpdate, update_id: int | None) -> None:
         # Scheduled here, in record order, even if the webhook request went away meanwhile.
         if update_id is not None:
-            self._schedule(update_id, item.channel, item.user_key, (item.channel, item.payload))
+            # Processing logs under the id of the request that brought the update.
+            token = logs.REQUEST_ID.set(self._request_ids.get((item.channel, item.platform_id)))
+            try:
+                self._schedule(update_id, item.channel, item.user_key, (item.channel, item.payload))
+            finally:
+                logs.REQUEST_ID.reset(token)
 
     def _schedule(
         self, update_id: int, channel: str, user_key: str, loaded: tuple[str, dict[str, Any]] | None = None
@@ -175,6 +185,7 @@ class Dispatcher:
     ) -> None:
         # asyncio.Lock wakes waiters in FIFO order, so one user's updates keep their order.
         key = f"{user[0]}:{user[1]}"
+        logs.UPDATE_ID.set(update_id)  # this task's context: every line it logs names the update
         try:
             async with lock:
                 arrived = self._unwait(key, update_id)
@@ -361,6 +372,7 @@ class Dispatcher:
         for done in (update_id, *taken):
             await self._finish(done, error)
             metrics.handled(channel_name, "failed" if error else "done", arrived)
+        log.debug("update %s: %d message(s) answered, %d joined", update_id, len(messages), len(taken))
 
     async def _send(
         self, update_id: int, channel_name: str, user_key: str, replies: list[Reply]

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from bot import metrics
 from bot.app import Services
 from bot.heap import freeze_startup_heap
+from bot.logs import RequestIds
 from bot.web import favicon, webchat
 from bot.web.body_limit import BodyLimit, caps_for
 from bot.web.direct import DirectRoutes
@@ -108,6 +109,7 @@ def create_app(services: Services, *, background: bool = True, freeze_heap: bool
     # Outermost last: every body is capped as it streams, every answer (a 413 too) gets the headers.
     app.add_middleware(BodyLimit, cap=caps_for(services.settings.evidence_max_bytes))
     app.add_middleware(SecurityHeaders, https=https)
+    app.add_middleware(RequestIds)  # outermost: every line a request logs carries its id
     return app
 
 

@@ -90,8 +90,12 @@ class Webhook:
     fake: FakeTelegram
     app: Any = None  # the whole web app, for a test that also drives the console
 
-    async def post(self, update: Any, *, secret: str | None = SECRET) -> httpx.Response:
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    async def post(
+        self, update: Any, *, secret: str | None = SECRET, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        headers = dict(headers or {})
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
         if isinstance(update, bytes | str):
             return await self.client.post("/webhooks/telegram", content=update, headers=headers)
         return await self.client.post("/webhooks/telegram", json=update, headers=headers)
