@@ -36,10 +36,10 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     services = build_services(settings, library=library)
     if migrate:
         upgrade(services.engine)
-    webchat = WebChatChannel()
+    connect_redis(services)
+    webchat = WebChatChannel(redis=services.redis)
     services.channels["web"] = webchat
     services.conversations.fetchers["web"] = webchat.fetch
-    connect_redis(services)
     if settings.console:
         services.routers.append(build_router())
     closers: list[Callable[[], Awaitable[None]]] = []

@@ -72,7 +72,7 @@ async def chat(body: ChatIn, request: Request, response: Response) -> JSONRespon
     except Exception:
         log.exception("web chat message failed")
         replies = apology()
-    messages: list[dict[str, Any]] = channel.take(user_key) + to_json(replies)
+    messages: list[dict[str, Any]] = await channel.collect(user_key) + to_json(replies)
     result = JSONResponse({"messages": messages})
     if fresh:
         result.set_cookie(COOKIE, user_key, httponly=True, samesite="lax", max_age=30 * 86400)
@@ -82,7 +82,7 @@ async def chat(body: ChatIn, request: Request, response: Response) -> JSONRespon
 @router.get("/api/chat/updates")
 async def updates(request: Request) -> JSONResponse:
     user_key, _ = _user_key(request)
-    return JSONResponse({"messages": _channel(request).take(user_key)})
+    return JSONResponse({"messages": await _channel(request).collect(user_key)})
 
 
 @router.post("/api/chat/upload")
@@ -114,7 +114,7 @@ async def upload(
         replies = apology()
     finally:
         channel.forget_upload(ref)
-    result = JSONResponse({"messages": channel.take(user_key) + to_json(replies)})
+    result = JSONResponse({"messages": await channel.collect(user_key) + to_json(replies)})
     if fresh:
         result.set_cookie(COOKIE, user_key, httponly=True, samesite="lax", max_age=30 * 86400)
     return result
