@@ -268,19 +268,26 @@ PRESSES = (("check", "Hãy dán"), ("help", "Cách dùng"))
 
 
 def make_traffic(
-    *, users: int, per_user: int, first_update: int = 1, seed: int = 7, bursts: float = 0.3
+    *,
+    users: int,
+    per_user: int,
+    first_update: int = 1,
+    seed: int = 7,
+    bursts: float = 0.3,
+    chat_base: int = 0,
 ) -> dict[int, list[Update]]:
     """Per chat, its updates in order: 70% forwarded texts to check, 20% button presses and
-    dialog steps, 10% commands; a share of the users (`bursts`) send 5 forwarded texts in a row."""
+    dialog steps, 10% commands; a share of the users (`bursts`) start with 5 forwarded texts in
+    a row (and send at least those 5)."""
     rng = random.Random(seed)
     traffic: dict[int, list[Update]] = {}
     update_id = first_update
     for n in range(users):
-        chat = 8_000_000_000 + n
+        chat = 8_000_000_000 + chat_base + n
         items: list[Update] = []
         bursting = rng.random() < bursts
         previous = ""
-        for k in range(per_user):
+        for k in range(max(per_user, 5) if bursting else per_user):
             roll = rng.random()
             if bursting and k < 5:
                 roll = 0.0
