@@ -10,8 +10,10 @@ a batch to fill: with light traffic every write holds a single item.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,12 @@ class Batcher(Generic[T, R]):
         after: Callable[[T, R], None] | None = None,
         limit: int = 200,
         tasks: set[asyncio.Task[None]] | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.write = write
+        # None: the loop's shared pool (asyncio.to_thread); a writer of its own does not queue
+        # behind other work there.
+        self.executor = executor
         self.after = after
         self.limit = limit
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
@@ -57,7 +63,7 @@ class Batcher(Generic[T, R]):
         while self._queue:
             batch, self._queue = self._queue[: self.limit], self._queue[self.limit :]
             try:
-                results = await asyncio.to_thread(self.write, [item for item, _ in batch])
+                results = await self._run([item for item, _ in batch])
             except Exception as exc:
                 if len(batch) == 1:
                     self._fail(batch[0][1], exc)
@@ -65,7 +71,7 @@ class Batcher(Generic[T, R]):
                 log.warning("batched write of %d items failed (%s); writing them one by one", len(batch), exc)
                 for item, future in batch:
                     try:
-                        [result] = await asyncio.to_thread(self.write, [item])
+                        [result] = await self._run([item])
                     except Exception as one_exc:
                         self._fail(future, one_exc)
                     else:
@@ -73,6 +79,12 @@ class Batcher(Generic[T, R]):
                 continue
             for (item, future), result in zip(batch, results, strict=True):
                 self._done(item, future, result)
+
+    async def _run(self, items: list[T]) -> list[R]:
+        if self.executor is None:
+            return await asyncio.to_thread(self.write, items)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, self.write, items)
 
     def _done(self, item: T, future: asyncio.Future[R], result: R) -> None:
         if self.after is not None:

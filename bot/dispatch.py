@@ -115,10 +115,20 @@ class Dispatcher:
         self._request_ids: dict[tuple[str, str], str | None] = {}  # being recorded: their request
         self._tasks: set[asyncio.Task[None]] = set()
         # Group commit of the two inbox writes around every update (see bot.batching).
+        # The two inbox writes each have a thread of their own: a busy process's handling in the
+        # shared pool must not hold up the webhook's answer, nor widen the moment between a
+        # reply leaving and its update being marked done (what a crash there sends twice).
         self._recorder: Batcher[inbox.NewUpdate, int | None] = Batcher(
-            self._record_many, after=self._recorded, tasks=self._tasks
+            self._record_many,
+            after=self._recorded,
+            tasks=self._tasks,
+            executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-record"),
         )
-        self._finisher: Batcher[tuple[int, str | None], None] = Batcher(self._finish_many, tasks=self._tasks)
+        self._finisher: Batcher[tuple[int, str | None], None] = Batcher(
+            self._finish_many,
+            tasks=self._tasks,
+            executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-done"),
+        )
         self._turns: Batcher[tuple[int, str, str], inbox_lanes.Turn] = Batcher(
             self._check_turns, tasks=self._tasks
         )
