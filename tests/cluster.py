@@ -51,6 +51,8 @@ def proxy_config(site: str, *, listen: int, upstreams: Sequence[int], folder: Pa
             continue  # the deploy file's example upstreams
         if stripped.startswith("listen "):
             line = f"    listen 127.0.0.1:{listen};"
+        if stripped.startswith("include ") and stripped.endswith("canhgiac-proxy.conf;"):
+            line = (SITE_CONFIG.parent / "canhgiac-proxy.conf").read_text(encoding="utf-8")
         lines.append(line)
         if stripped.startswith("upstream canhgiac_serve"):
             lines.extend(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in upstreams)
