@@ -66,7 +66,7 @@ async def test_each_metric_is_exposed_and_moves_with_its_event(webhook: Webhook)
     )
 
     # a 429 pauses every sender: another chat's reply waits it out (a rate-limit wait)
-    webhook.fake.fail("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2, chat_id=4402)
+    webhook.fake.fail("sendMessage", 429, "Too Many Requests: retry after 5", retry_after=5, chat_id=4402)
     await webhook.post(_forwarded(9102, 4402))
     for _ in range(500):
         if webhook.fake.attempts():
