@@ -113,6 +113,6 @@ async def test_ready_only_once_started_with_the_schema_at_head(services) -> None
     async with app.router.lifespan_context(app):
         assert (await client.get("/readyz")).json() == {"ready": True}
         with services.engine.begin() as conn:  # a database one migration behind the code
-            conn.execute(text("UPDATE alembic_version SET version_num = '0400_officer_notify'"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0500_campaign'"))
         res = await client.get("/readyz")
         assert res.status_code == 503 and res.json()["reason"] == "migrations not applied"
