@@ -25,7 +25,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -54,6 +54,8 @@ DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 # Waits between two looks at whether an earlier update of the same user, held by another
 # process, is done (doubling from the first to the last).
 TURN_POLL = (0.01, 0.2)
+SENT_KEY = "canhgiac:sent:"  # + database and inbox update id: its reply left
+SENT_KEEP = 3600  # seconds: a take-over happens within the lease
 
 
 class InboundChannel(Channel, Protocol):
@@ -112,6 +114,7 @@ class Dispatcher:
         self._waiting: dict[str, list[bursts.Waiting]] = {}
         self._taken: set[int] = set()
         self._live: set[int] = set()  # updates scheduled in this process and not finished
+        self.redis: Any = None  # a redis.asyncio client, to note sent replies at once (see _note_sent)
         self._request_ids: dict[tuple[str, str], str | None] = {}  # being recorded: their request
         self._tasks: set[asyncio.Task[None]] = set()
         # Group commit of the two inbox writes around every update (see bot.batching).
@@ -352,7 +355,10 @@ class Dispatcher:
             if begun is None:
                 return
             loaded, stored = begun
-            if stored is not None:  # handled before a crash: send what was decided then
+            if stored is not None:  # handled before a crash: send what was decided then, unless sent
+                if await self._was_sent(update_id):
+                    log.info("update %s: its reply left before the crash; not sent again", update_id)
+                    stored = replace(stored, replies=[])
                 resend_error = await self._send(update_id, loaded[0], stored.user_key, stored.replies)
                 await self._finish(update_id, resend_error)
                 metrics.handled(loaded[0], "failed" if resend_error else "done", None)
@@ -393,6 +399,7 @@ class Dispatcher:
             return None
         outcome, send_error = await deliver(self.channels[channel_name], user_key, replies, ref=self.user_ref)
         if outcome is Outcome.SENT:
+            await self._note_sent(update_id)
             return None
         if outcome is Outcome.UNREACHABLE:
             await asyncio.to_thread(self._unreachable, channel_name, user_key, send_error)
@@ -407,6 +414,31 @@ class Dispatcher:
         error = f"reply not delivered: {outcome.value}: {send_error}"
         log.error("update %s: %s", update_id, error)
         return error
+
+    async def _note_sent(self, update_id: int) -> None:
+        """Record at once, in Redis, that the update's reply left: marking the update done in the
+        database comes a little later (a batched write), and a crash in between would otherwise
+        have the reply sent again by the process that takes the update over."""
+        if self.redis is None:
+            return
+        try:
+            await asyncio.wait_for(self.redis.set(self._sent_key(update_id), 1, ex=SENT_KEEP), timeout=1)
+        except Exception as exc:  # without Redis, a crash here may repeat this one reply
+            log.warning("update %s: could not note the reply as sent: %s", update_id, type(exc).__name__)
+
+    def _sent_key(self, update_id: int) -> str:
+        return f"{SENT_KEY}{self.engine.url.database}:{update_id}"
+
+    async def _was_sent(self, update_id: int) -> bool:
+        if self.redis is None:
+            return False
+        try:
+            return bool(await asyncio.wait_for(self.redis.exists(self._sent_key(update_id)), timeout=2))
+        except Exception as exc:  # unknown: send, as without Redis
+            log.warning(
+                "update %s: could not check whether its reply left: %s", update_id, type(exc).__name__
+            )
+            return False
 
     def _hand_over(self, update_id: int, channel_name: str, user_key: str, replies: list[Reply]) -> None:
         """Queue the reply and mark the update done in one transaction: after a crash it is

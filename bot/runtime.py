@@ -37,6 +37,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True, library: Library 
     if migrate:
         upgrade(services.engine)
     connect_redis(services)
+    services.dispatcher.redis = services.redis
     webchat = WebChatChannel(redis=services.redis)
     services.channels["web"] = webchat
     services.conversations.fetchers["web"] = webchat.fetch

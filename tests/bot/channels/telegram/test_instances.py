@@ -189,3 +189,34 @@ async def test_a_reply_refused_with_5xx_goes_to_the_outbox_and_is_sent_once_the_
             await asyncio.sleep(0.1)
         assert status == "sent"
     assert len(fake.sent(chat_id=CHAT)) == 1
+
+
+@pytest.mark.redis
+async def test_a_reply_that_left_just_before_a_crash_is_not_sent_again(
+    tmp_path: Path, pg_url: str, fake: FakeTelegram, test_library: Any
+) -> None:
+    from tests.conftest import REDIS_URL
+
+    if not REDIS_URL:
+        pytest.skip("CANHGIAC_TEST_REDIS_URL is not set")
+    settings = _settings(tmp_path, pg_url, fake, redis_url=REDIS_URL)
+    async with running_app(settings, test_library, fake) as hook:
+        assert (await hook.post(text_update("/start", update_id=41, chat_id=CHAT))).status_code == 200
+        await hook.settle()
+        [sent] = fake.sent(chat_id=CHAT)
+        # The process died after the reply left and before the update was marked done: the row is
+        # as it was then (pending, its replies stored, its claim running out).
+        with transaction(hook.services.engine) as session:
+            [row] = session.exec(select(InboxUpdate)).all()
+            assert row.id is not None
+            inbox_lanes.store_replies(session, [inbox_lanes.Answer(row.id, str(CHAT), [Reply(sent.text)])])
+            session.execute(
+                update(InboxUpdate).values(
+                    status="pending", claimed_by="gone:4:abc", claimed_at=utcnow() - dt.timedelta(minutes=1)
+                )
+            )
+        assert await hook.services.dispatcher.recover() == 1
+        await hook.settle()
+        assert len(fake.sent(chat_id=CHAT)) == 1
+        [row] = _rows(hook)
+        assert row.status == "done"
