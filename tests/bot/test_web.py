@@ -113,6 +113,11 @@ async def test_ready_only_once_started_with_the_schema_at_head(services) -> None
     async with app.router.lifespan_context(app):
         assert (await client.get("/readyz")).json() == {"ready": True}
         with services.engine.begin() as conn:  # a database one migration behind the code
+            head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
             conn.execute(text("UPDATE alembic_version SET version_num = '0500_campaign'"))
-        res = await client.get("/readyz")
-        assert res.status_code == 503 and res.json()["reason"] == "migrations not applied"
+        try:
+            res = await client.get("/readyz")
+            assert res.status_code == 503 and res.json()["reason"] == "migrations not applied"
+        finally:  # the database is shared by the session's later tests
+            with services.engine.begin() as conn:
+                conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
