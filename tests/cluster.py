@@ -354,7 +354,7 @@ async def drive(
             body = json.dumps(update.body)
             update_id = int(update.body["update_id"])
             result.posted[update_id] = time.monotonic()
-            for _attempt in range(600):
+            for _attempt in range(3000):
                 try:
                     async with session.post(url, data=body, headers=headers) as response:
                         if response.status == 200:
@@ -364,7 +364,7 @@ async def drive(
                     pass
                 result.resent += 1
                 await asyncio.sleep(0.1)
-            raise RuntimeError(f"update {update_id} refused for a minute")
+            raise RuntimeError(f"update {update_id} refused for five minutes")
 
         async def lane(own: list[list[Update]]) -> None:
             # Interleaved: one update of each chat of the lane in turn, never two of one chat at once.
