@@ -114,7 +114,7 @@ async def test_ready_only_once_started_with_the_schema_at_head(services) -> None
         assert (await client.get("/readyz")).json() == {"ready": True}
         with services.engine.begin() as conn:  # a database one migration behind the code
             head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-            conn.execute(text("UPDATE alembic_version SET version_num = '0500_campaign'"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0550_console_scale'"))
         try:
             res = await client.get("/readyz")
             assert res.status_code == 503 and res.json()["reason"] == "migrations not applied"

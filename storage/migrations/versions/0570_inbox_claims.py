@@ -1,7 +1,7 @@
 """inbox updates claimed with a lease, replies kept until sent
 
 Revision ID: 0570_inbox_claims
-Revises: 0500_campaign
+Revises: 0550_console_scale
 Create Date: 2026-12-03 10:45:00.000000
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0570_inbox_claims'
-down_revision: str | None = '0500_campaign'
+down_revision: str | None = '0550_console_scale'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
