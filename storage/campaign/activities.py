@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from content import places
 from content.campaign_terms import AUDIENCES, KINDS, KINDS_NEEDING_HAMLET, ORGANISERS
-from storage.campaign.registers import MAX_COUNT, record_change, snapshot
+from storage.campaign.registers import MAX_COUNT, add_audited, record_change, snapshot
 from storage.campaign.scope import CampaignError, CampaignScope, NotFound, NotPermitted
 from storage.models import CampaignActivity, Hamlet, Organisation, utcnow
 
@@ -156,16 +156,8 @@ def create_activity(
 ) -> CampaignActivity:
     clean, province_code = _validate(session, scope, data, today or vn_today())
     row = CampaignActivity(province_code=province_code, created_by=officer_id, **_values(clean))
-    session.add(row)
-    session.flush()
-    record_change(
-        session,
-        actor=actor,
-        action="campaign.activity_create",
-        target_type="activity",
-        target_id=row.id,
-        before=None,
-        after=snapshot(row, FIELDS),
+    add_audited(
+        session, row, actor=actor, action="campaign.activity_create", target_type="activity", fields=FIELDS
     )
     return row
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from content import places
-from storage.campaign.registers import record_change, snapshot
+from storage.campaign.registers import add_audited
 from storage.campaign.scope import CampaignError, CampaignScope, NotPermitted
 from storage.models import Campaign
 
@@ -51,16 +51,8 @@ def create_campaign(
     row = Campaign(
         province_code=province_code, name=clean, starts_on=starts_on, ends_on=ends_on, created_by=officer_id
     )
-    session.add(row)
-    session.flush()
-    record_change(
-        session,
-        actor=actor,
-        action="campaign.campaign_create",
-        target_type="campaign",
-        target_id=row.id,
-        before=None,
-        after=snapshot(row, FIELDS),
+    add_audited(
+        session, row, actor=actor, action="campaign.campaign_create", target_type="campaign", fields=FIELDS
     )
     return row
 

@@ -16,6 +16,7 @@ from content import places
 from content.campaign_terms import HAMLET_KINDS
 from storage import audit
 from storage.campaign.registers import (
+    add_audited,
     count_or_none,
     describe,
     readable_ward,
@@ -81,16 +82,8 @@ def create_hamlet(session: Session, *, scope: CampaignScope, data: HamletIn, act
     if _by_name(session, clean.ward_code, clean.name) is not None:
         raise CampaignError("hamlet_exists", "name", detail=clean.name)
     row = Hamlet(province_code=ward.province_code, **clean.__dict__)
-    session.add(row)
-    session.flush()
-    record_change(
-        session,
-        actor=actor,
-        action="campaign.hamlet_create",
-        target_type="hamlet",
-        target_id=row.id,
-        before=None,
-        after=snapshot(row, FIELDS),
+    add_audited(
+        session, row, actor=actor, action="campaign.hamlet_create", target_type="hamlet", fields=FIELDS
     )
     return row
 

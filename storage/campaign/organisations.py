@@ -17,6 +17,7 @@ from content.campaign_terms import CATEGORIES, SCHOOL_LEVELS
 from storage import audit
 from storage.campaign.hamlets import ImportResult, hamlets_of_wards
 from storage.campaign.registers import (
+    add_audited,
     count_or_none,
     describe,
     readable_ward,
@@ -92,16 +93,13 @@ def create_organisation(
     ward = writable_ward(scope, data.ward_code)
     clean = _clean(session, data)
     row = Organisation(province_code=ward.province_code, **clean.__dict__)
-    session.add(row)
-    session.flush()
-    record_change(
+    add_audited(
         session,
+        row,
         actor=actor,
         action="campaign.organisation_create",
         target_type="organisation",
-        target_id=row.id,
-        before=None,
-        after=snapshot(row, FIELDS),
+        fields=FIELDS,
     )
     return row
 

@@ -64,6 +64,23 @@ def record_change(
     )
 
 
+def add_audited(
+    session: Session, row: Any, *, actor: str, action: str, target_type: str, fields: tuple[str, ...]
+) -> None:
+    """Insert a row and audit its creation with its values (the `before` of a creation is None)."""
+    session.add(row)
+    session.flush()
+    record_change(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=row.id,
+        before=None,
+        after=snapshot(row, fields),
+    )
+
+
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """The audited values of a row (dates as ISO text, so the JSON column takes them)."""
     out: dict[str, Any] = {}

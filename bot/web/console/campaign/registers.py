@@ -3,6 +3,7 @@ imported from CSV (bad rows listed with their line numbers, the rest load)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
@@ -141,21 +142,35 @@ def hamlet_update(
 def _save_hamlet(
     request: Request, officer: Viewer, ward: int, hamlet_id: int | None, form: dict[str, str]
 ) -> Response:
+    def save(session: Session, scope: CampaignScope) -> None:
+        data = _hamlet_in(ward, form)
+        if hamlet_id is None:
+            hamlets.create_hamlet(session, scope=scope, data=data, actor=officer.actor)
+        else:
+            hamlets.update_hamlet(session, scope=scope, hamlet_id=hamlet_id, data=data, actor=officer.actor)
+
+    return _save(request, officer, ward, ("hamlet", hamlet_id), save, "hamlet_saved")
+
+
+def _save(
+    request: Request,
+    officer: Viewer,
+    ward: int,
+    target: tuple[str, int | None],
+    save: Callable[[Session, CampaignScope], None],
+    done: str,
+) -> Response:
+    """One register change in one transaction: out of scope → 403, bad input → the page again."""
+    kind, item_id = target
     with transaction(services_of(request).engine) as session:
         scope = scope_of(session, officer)
         try:
-            with refusals("hamlet", hamlet_id or ward, "update" if hamlet_id else "create"):
-                data = _hamlet_in(ward, form)
-                if hamlet_id is None:
-                    hamlets.create_hamlet(session, scope=scope, data=data, actor=officer.actor)
-                else:
-                    hamlets.update_hamlet(
-                        session, scope=scope, hamlet_id=hamlet_id, data=data, actor=officer.actor
-                    )
+            with refusals(kind, item_id or ward, "update" if item_id else "create"):
+                save(session, scope)
         except CampaignError as exc:
             session.rollback()
             return _page(request, session, scope, ward, error=message(exc), status=400)
-    return _back(ward, "hamlet_saved")
+    return _back(ward, done)
 
 
 def _organisation_in(ward: int, form: dict[str, str]) -> OrganisationIn:
@@ -219,21 +234,16 @@ def organisation_update(
 def _save_organisation(
     request: Request, officer: Viewer, ward: int, organisation_id: int | None, form: dict[str, str]
 ) -> Response:
-    with transaction(services_of(request).engine) as session:
-        scope = scope_of(session, officer)
-        try:
-            with refusals("organisation", organisation_id or ward, "update" if organisation_id else "create"):
-                data = _organisation_in(ward, form)
-                if organisation_id is None:
-                    organisations.create_organisation(session, scope=scope, data=data, actor=officer.actor)
-                else:
-                    organisations.update_organisation(
-                        session, scope=scope, organisation_id=organisation_id, data=data, actor=officer.actor
-                    )
-        except CampaignError as exc:
-            session.rollback()
-            return _page(request, session, scope, ward, error=message(exc), status=400)
-    return _back(ward, "organisation_saved")
+    def save(session: Session, scope: CampaignScope) -> None:
+        data = _organisation_in(ward, form)
+        if organisation_id is None:
+            organisations.create_organisation(session, scope=scope, data=data, actor=officer.actor)
+        else:
+            organisations.update_organisation(
+                session, scope=scope, organisation_id=organisation_id, data=data, actor=officer.actor
+            )
+
+    return _save(request, officer, ward, ("organisation", organisation_id), save, "organisation_saved")
 
 
 @router.post("/campaign/import/{register}")
