@@ -246,48 +246,25 @@ async def faults(bench: Bench, fake: FakeTelegram) -> None:
         async def kill() -> None:
             cluster.kill(1)
 
-        print(
-            row(
-                "kill -9 of one of three",
-                await bench.run(fake, cluster, bench.traffic(users, per_user, 0.1), midway=kill),
-            ),
-            flush=True,
-        )
-
         async def cut_db() -> None:
             pg_relay.cut(5)
 
-        print(
-            row(
-                "database connections cut 5 s",
-                await bench.run(fake, cluster, bench.traffic(users, per_user, 0.1), midway=cut_db),
-            ),
-            flush=True,
-        )
-
         async def redis_down() -> None:
             redis_relay.cut(5)
-
-        print(
-            row(
-                "Redis unreachable 5 s",
-                await bench.run(fake, cluster, bench.traffic(users, per_user, 0.1), midway=redis_down),
-            ),
-            flush=True,
-        )
 
         async def outage() -> None:
             fake.fail("sendMessage", 502, "Bad Gateway", times=None)
             await asyncio.sleep(5)
             fake.clear_failures()
 
-        print(
-            row(
-                "platform 5xx for 5 s",
-                await bench.run(fake, cluster, bench.traffic(users, per_user, 0.1), midway=outage),
-            ),
-            flush=True,
-        )
+        for label, fault in (
+            ("kill -9 of one of three", kill),
+            ("database connections cut 5 s", cut_db),
+            ("Redis unreachable 5 s", redis_down),
+            ("platform 5xx for 5 s", outage),
+        ):
+            result = await bench.run(fake, cluster, bench.traffic(users, per_user, 0.1), midway=fault)
+            print(row(label, result), flush=True)
         fake.call_delay["sendmessage"] = 2.0
         try:
             slow = await bench.run(fake, cluster, bench.traffic(400, 1, 0.1))
