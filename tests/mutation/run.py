@@ -174,7 +174,9 @@ def check_imports_from(copy: Path) -> None:
         raise SystemExit(f"the tests would not import the mutated copy: {out.strip()}")
 
 
-def pytest(copy: Path, tests: Sequence[str], *, postgres: bool) -> tuple[int, str, float]:
+def pytest(
+    copy: Path, tests: Sequence[str], *, postgres: bool, timeout: float = TIMEOUT
+) -> tuple[int, str, float]:
     args = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-rfE", "--no-header"]
     started = time.monotonic()
     try:
@@ -184,7 +186,7 @@ def pytest(copy: Path, tests: Sequence[str], *, postgres: bool) -> tuple[int, st
             env=environment(copy, postgres=postgres),
             capture_output=True,
             text=True,
-            timeout=TIMEOUT,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return -1, "timeout", time.monotonic() - started
@@ -198,7 +200,9 @@ def run(mutants: Sequence[Mutant], *, baseline: bool) -> int:
         check_imports_from(copy)
         if baseline:
             files = sorted(set().union(*(m.test_files for m in mutants)))
-            code, output, took = pytest(copy, files, postgres=any(m.postgres for m in mutants))
+            code, output, took = pytest(
+                copy, files, postgres=any(m.postgres for m in mutants), timeout=4 * 3600
+            )
             if code != 0:
                 print(output[-4000:])
                 print(f"the tests fail without any mutant ({took:.0f} s): fix them first")
