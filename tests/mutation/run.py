@@ -25,6 +25,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -254,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="check that every mutant applies, run nothing")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run of the tests")
     args = parser.parse_args(argv)
+    # Stopped from outside: unwind, so the running tests are killed and the scratch copy removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     mutants = load()
     found = problems(mutants)
