@@ -11,9 +11,17 @@ from bot.settings import ConfigError, Settings, load_settings
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 
 
+def _variable(name: str) -> str:
+    """The environment variable a setting reads: CANHGIAC_NAME, or an upper-case alias of its
+    own (prometheus-client's PROMETHEUS_MULTIPROC_DIR, read by the library itself)."""
+    alias = Settings.model_fields[name].validation_alias
+    names = [c for c in getattr(alias, "choices", []) if isinstance(c, str) and c.isupper()]
+    return names[0] if names else f"CANHGIAC_{name.upper()}"
+
+
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
 def test_every_setting_is_documented_in_the_readme(name: str) -> None:
-    assert f"CANHGIAC_{name.upper()}" in README
+    assert f"`{_variable(name)}`" in README
 
 
 def test_every_setting_has_a_description() -> None:
