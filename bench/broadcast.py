@@ -23,14 +23,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from _common import drop_database, fresh_database  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from content import places  # noqa: E402
 from content.alerts import compose_alert  # noqa: E402
@@ -43,22 +42,6 @@ from storage.models import Officer, OutboxMessage, Subscription, utcnow  # noqa:
 PG = os.environ.get("CANHGIAC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("CANHGIAC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PYTHON = sys.executable
-
-
-def fresh_database() -> tuple[str, str]:
-    admin = make_engine(PG)
-    name = f"cg_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(PG).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(name: str) -> None:
-    admin = make_engine(PG)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def prepare(url: str, subscribers: int) -> tuple[int, float]:
@@ -188,7 +171,7 @@ def sent_count(engine: object, alert_id: int) -> int:
 
 
 def run_unlimited(subscribers: int, workers: int) -> dict[str, float]:
-    name, url = fresh_database()
+    name, url = fresh_database(PG, "cg_bench")
     fake, api_url, stats_url = start_fake()
     try:
         alert_id, fan_out = prepare(url, subscribers)
@@ -209,7 +192,7 @@ def run_unlimited(subscribers: int, workers: int) -> dict[str, float]:
         stats = fake_stats(stats_url)
     finally:
         stop([fake])
-        drop_database(name)
+        drop_database(PG, name)
     # The steady part: from 10 % to 90 % delivered (start-up and the tail left out).
     t_low, n_low, cpu_low = next(s for s in samples if s[1] >= subscribers * 0.1)
     t_high, n_high, cpu_high = next(s for s in samples if s[1] >= subscribers * 0.9)
@@ -232,7 +215,7 @@ def run_unlimited(subscribers: int, workers: int) -> dict[str, float]:
 
 
 def run_limited(subscribers: int, workers: int, seconds: float, rate: float) -> dict[str, float]:
-    name, url = fresh_database()
+    name, url = fresh_database(PG, "cg_bench")
     fake, api_url, stats_url = start_fake()
     try:
         alert_id, _ = prepare(url, subscribers)
@@ -246,7 +229,7 @@ def run_limited(subscribers: int, workers: int, seconds: float, rate: float) -> 
         _ = alert_id
     finally:
         stop([fake])
-        drop_database(name)
+        drop_database(PG, name)
     achieved = (last["sent"] - first["sent"]) / (last["now"] - first["now"])
     return {
         "workers": workers,

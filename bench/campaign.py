@@ -21,16 +21,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _common import drop_database, fresh_database  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from content import places  # noqa: E402
 from content.campaign_terms import CATEGORIES, KINDS  # noqa: E402
@@ -45,22 +44,6 @@ PROVINCE = 38  # Thanh Hóa, 166 communes
 PASSWORD = "mat-khau-bench-1"
 KEY = "YmVuY2gta2V5LWZvci1jYW1wYWlnbi1wYWdlcy0wMDA="
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def fresh_database() -> tuple[str, str]:
-    admin = make_engine(PG)
-    name = f"cg_bench_campaign_{uuid.uuid4().hex[:6]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(PG).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(name: str) -> None:
-    admin = make_engine(PG)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def fill(
@@ -229,7 +212,7 @@ def main() -> None:
     from bot.web.app import create_app
     from bot.web.console.routes import build_router
 
-    name, url = fresh_database()
+    name, url = fresh_database(PG, "cg_bench_campaign")
     try:
         t0 = time.perf_counter()
         wards, _ = fill(url, args.communes, args.hamlets, args.organisations, args.activities)
@@ -289,7 +272,7 @@ def main() -> None:
                 print(f"targets: page p95 ≤ 300 ms ({pages_ok}), import < 5 s ({import_ok})")
             services.engine.dispose()
     finally:
-        drop_database(name)
+        drop_database(PG, name)
 
 
 if __name__ == "__main__":
