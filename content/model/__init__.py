@@ -97,16 +97,7 @@ class CheckModel:
     meta: dict[str, str]
     words: dict[str, int]  # folded words of the corpus with their counts
     pairs: dict[tuple[str, str], int]  # adjacent word pairs with their counts
-
-    @property
-    def rows(self) -> np.ndarray:
-        """Feature id → weight row (-1 for a feature unseen in training): one array look-up."""
-        table = self.__dict__.get("_rows")
-        if table is None:
-            table = np.full(1 << FEATURE_BITS, -1, dtype=np.int32)
-            table[self.ids] = np.arange(self.ids.size, dtype=np.int32)
-            object.__setattr__(self, "_rows", table)
-        return table
+    rows: np.ndarray  # feature id → weight row, -1 for a feature unseen in training
 
     def probabilities(self, toks: Sequence[str]) -> dict[str, float]:
         """Label → probability; every label present, summing to one."""
@@ -126,14 +117,18 @@ class CheckModel:
 def read_model(data: np.lib.npyio.NpzFile) -> CheckModel:
     meta = json.loads(str(data["meta"]))
     vocab = json.loads(str(data["vocab"]))
+    ids = data["ids"].astype(np.int64)
+    rows = np.full(1 << FEATURE_BITS, -1, dtype=np.int32)
+    rows[ids] = np.arange(ids.size, dtype=np.int32)
     return CheckModel(
         labels=tuple(str(x) for x in data["labels"]),
-        ids=data["ids"].astype(np.int64),
+        ids=ids,
         weights=data["weights"].astype(np.float32),
         bias=data["bias"].astype(np.float32),
         meta=meta,
         words=dict(vocab["words"]),
         pairs=split_pairs(vocab["pairs"]),
+        rows=rows,
     )
 
 
